@@ -1,0 +1,217 @@
+package io.dranode.agent.config;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Every setting of the agent, validated when the context starts. A bad value stops start-up with a
+ * message that names the property. Defaults match the kubelet's where it has one.
+ *
+ * @param nodeName this node's name: {@code NODE_NAME} from the downward API, else the host name
+ * @param mode {@code registrar} (no kubelet on the node) or {@code observer} (beside a kubelet)
+ * @param kubeletRootDir the kubelet's root folder; plugin endpoints must lie inside it
+ * @param registryDir the plugin registry folder, by default {@code <kubeletRootDir>/plugins_registry}
+ * @param pluginsDir the plugins folder, by default {@code <kubeletRootDir>/plugins}
+ */
+@ConfigurationProperties("dra.agent")
+public record AgentProperties(
+    String nodeName,
+    Mode mode,
+    Path kubeletRootDir,
+    Path registryDir,
+    Path pluginsDir,
+    Registration registration,
+    Wipe wipe,
+    Kubernetes kubernetes,
+    DeviceHealth deviceHealth) {
+
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+
+  /** Binding constructor: fills the derived defaults, then validates. */
+  public AgentProperties(
+      @Nullable String nodeName,
+      @DefaultValue("registrar") @Nullable Mode mode,
+      @DefaultValue("/var/lib/kubelet") @Nullable Path kubeletRootDir,
+      @Nullable Path registryDir,
+      @Nullable Path pluginsDir,
+      @DefaultValue @Nullable Registration registration,
+      @DefaultValue @Nullable Wipe wipe,
+      @DefaultValue @Nullable Kubernetes kubernetes,
+      @DefaultValue @Nullable DeviceHealth deviceHealth) {
+    Path root = absolute("dra.agent.kubelet-root-dir", orElse(kubeletRootDir, Path.of("/var/lib/kubelet")));
+    this.nodeName = validNodeName(nodeName);
+    this.mode = orElse(mode, Mode.REGISTRAR);
+    this.kubeletRootDir = root;
+    this.registryDir =
+        absolute("dra.agent.registry-dir", orElse(registryDir, root.resolve("plugins_registry")));
+    this.pluginsDir = absolute("dra.agent.plugins-dir", orElse(pluginsDir, root.resolve("plugins")));
+    this.registration = orElse(registration, Registration.defaults());
+    this.wipe = orElse(wipe, Wipe.defaults());
+    this.kubernetes = orElse(kubernetes, new Kubernetes(FieldSelectors.SERVER));
+    this.deviceHealth = orElse(deviceHealth, DeviceHealth.defaults());
+  }
+
+  /** Who tells the plugin the registration result. */
+  public enum Mode {
+    /** The agent is the registrar: it sends {@code NotifyRegistrationStatus}. */
+    REGISTRAR,
+    /** A kubelet is the registrar: the agent watches and never notifies a plugin. */
+    OBSERVER
+  }
+
+  /** Where ResourceSlices are filtered by node and driver. */
+  public enum FieldSelectors {
+    /** The API server filters ({@code spec.nodeName}, {@code spec.driver}); we check again. */
+    SERVER,
+    /**
+     * The agent lists all slices and filters them itself: for in-memory API servers that do not
+     * implement {@code spec.*} field selectors. Never needed against a real API server.
+     */
+    CLIENT
+  }
+
+  /**
+   * Registration protocol timings.
+   *
+   * @param getInfoTimeout deadline of {@code GetInfo}; 1 s like the kubelet
+   * @param notifyTimeout deadline of {@code NotifyRegistrationStatus}; 5 s like the kubelet
+   * @param retryInitial first delay before retrying a transient failure; 500 ms like the kubelet
+   * @param retryMax longest delay between retries; 2 min 2 s like the kubelet
+   */
+  public record Registration(
+      @DefaultValue("1s") Duration getInfoTimeout,
+      @DefaultValue("5s") Duration notifyTimeout,
+      @DefaultValue("500ms") Duration retryInitial,
+      @DefaultValue("2m2s") Duration retryMax) {
+    public Registration {
+      positive("dra.agent.registration.get-info-timeout", getInfoTimeout);
+      positive("dra.agent.registration.notify-timeout", notifyTimeout);
+      positive("dra.agent.registration.retry-initial", retryInitial);
+      positive("dra.agent.registration.retry-max", retryMax);
+      if (retryMax.compareTo(retryInitial) < 0) {
+        throw new IllegalArgumentException(
+            "dra.agent.registration.retry-max ("
+                + retryMax
+                + ") must not be shorter than dra.agent.registration.retry-initial ("
+                + retryInitial
+                + ")");
+      }
+    }
+
+    static Registration defaults() {
+      return new Registration(
+          Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(122));
+    }
+  }
+
+  /**
+   * ResourceSlice cleanup.
+   *
+   * @param enabled whether the agent deletes stale slices at all
+   * @param dryRun record and log what would be deleted, delete nothing
+   * @param delay grace period before a driver's slices are wiped; 30 s like the kubelet, so a
+   *     restarting driver never loses its slices to us
+   * @param sweepInterval period of the reconciliation that finds orphaned slices
+   * @param retryInitial first delay before retrying a failed wipe; 1 s like the kubelet
+   * @param retryMax longest delay between wipe retries; 5 min like the kubelet
+   */
+  public record Wipe(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("false") boolean dryRun,
+      @DefaultValue("30s") Duration delay,
+      @DefaultValue("5m") Duration sweepInterval,
+      @DefaultValue("1s") Duration retryInitial,
+      @DefaultValue("5m") Duration retryMax) {
+    public Wipe {
+      positive("dra.agent.wipe.delay", delay);
+      positive("dra.agent.wipe.sweep-interval", sweepInterval);
+      positive("dra.agent.wipe.retry-initial", retryInitial);
+      positive("dra.agent.wipe.retry-max", retryMax);
+    }
+
+    static Wipe defaults() {
+      return new Wipe(
+          true,
+          false,
+          Duration.ofSeconds(30),
+          Duration.ofMinutes(5),
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(5));
+    }
+  }
+
+  /**
+   * Kubernetes API use.
+   *
+   * @param fieldSelectors {@code server} (default) or {@code client}
+   */
+  public record Kubernetes(@DefaultValue("server") FieldSelectors fieldSelectors) {}
+
+  /**
+   * Device health streams (KEP-4680).
+   *
+   * @param retryInterval pause before re-opening a failed stream; 5 s like the kubelet
+   * @param defaultTimeout how long a device report stays valid when the driver gives no timeout
+   */
+  public record DeviceHealth(
+      @DefaultValue("5s") Duration retryInterval, @DefaultValue("30s") Duration defaultTimeout) {
+    public DeviceHealth {
+      positive("dra.agent.device-health.retry-interval", retryInterval);
+      positive("dra.agent.device-health.default-timeout", defaultTimeout);
+    }
+
+    static DeviceHealth defaults() {
+      return new DeviceHealth(Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+  }
+
+  private static String validNodeName(@Nullable String configured) {
+    String name = configured == null || configured.isBlank() ? hostName() : configured.trim();
+    if (name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "dra.agent.node-name '"
+              + name
+              + "' is not a valid Kubernetes node name (a lower-case DNS subdomain); set it or"
+              + " NODE_NAME");
+    }
+    return name;
+  }
+
+  private static String hostName() {
+    String env = System.getenv("NODE_NAME");
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(
+          "dra.agent.node-name is not set, NODE_NAME is empty and the host name is unknown", e);
+    }
+  }
+
+  private static Path absolute(String property, Path path) {
+    if (!path.isAbsolute()) {
+      throw new IllegalArgumentException(property + " must be an absolute path, got '" + path + "'");
+    }
+    return path.normalize();
+  }
+
+  private static void positive(String property, @Nullable Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(property + " must be a positive duration, got " + value);
+    }
+  }
+
+  private static <T> T orElse(@Nullable T value, T fallback) {
+    return value == null ? fallback : value;
+  }
+}

@@ -1,0 +1,107 @@
+package io.dranode.agent.config;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
+
+/**
+ * Every thread of the agent comes from here, and every one of them stops with the context: this is
+ * the only package allowed to create executors (an ArchUnit test keeps it so). All thread names
+ * start with {@value #THREAD_PREFIX}, which is how tests find "our" threads.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableScheduling
+public class ExecutorsConfig {
+
+  /** Prefix of the name of every thread the agent creates. */
+  public static final String THREAD_PREFIX = "dra-";
+
+  /** Bounded wait, at context close, for work that is already running. */
+  static final int AWAIT_TERMINATION_SECONDS = 10;
+
+  @Bean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  /**
+   * The one scheduler: delayed wipes, retries, sweeps. At close, queued delayed tasks are dropped
+   * (never run after the context is gone) and running ones are interrupted and awaited with a
+   * bound. Spring's default of waiting without the delayed-task policy would let a delayed wipe run
+   * after close: the upstream bug in Spring form.
+   */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskScheduler taskScheduler() {
+    ThreadPoolTaskScheduler scheduler = new ThreadPoolTaskScheduler();
+    scheduler.setPoolSize(2);
+    scheduler.setThreadNamePrefix(THREAD_PREFIX + "scheduler-");
+    scheduler.setRemoveOnCancelPolicy(true);
+    scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    scheduler.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    scheduler.setWaitForTasksToCompleteOnShutdown(false);
+    scheduler.setAwaitTerminationSeconds(AWAIT_TERMINATION_SECONDS);
+    scheduler.setAcceptTasksAfterContextClose(false);
+    return scheduler;
+  }
+
+  /** Registration attempts: blocking gRPC calls with deadlines, one socket at a time each. */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor registrationExecutor() {
+    return boundedPool("register-", 4);
+  }
+
+  /** Callbacks of gRPC channels and streams towards plugins. */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor grpcExecutor() {
+    return boundedPool("grpc-", 4);
+  }
+
+  /** The blocking directory watch loop. */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor watchExecutor() {
+    return boundedPool("watch-", 1);
+  }
+
+  /**
+   * Netty I/O threads for every Unix-socket channel to plugins (epoll: the JDK NIO transport has no
+   * domain sockets for gRPC). Shut down after the beans that use it have closed their channels.
+   */
+  @Bean
+  PluginEventLoop pluginEventLoop() {
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            2,
+            new DefaultThreadFactory(THREAD_PREFIX + "grpc-io", true),
+            EpollIoHandler.newFactory());
+    return new PluginEventLoop(group);
+  }
+
+  private static ThreadPoolTaskExecutor boundedPool(String name, int threads) {
+    ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+    executor.setCorePoolSize(threads);
+    executor.setMaxPoolSize(threads);
+    executor.setThreadNamePrefix(THREAD_PREFIX + name);
+    executor.setWaitForTasksToCompleteOnShutdown(false);
+    executor.setAwaitTerminationSeconds(AWAIT_TERMINATION_SECONDS);
+    executor.setAcceptTasksAfterContextClose(false);
+    executor.setDaemon(true);
+    return executor;
+  }
+
+  /** The event loop group of plugin channels, closed with a bound when the context closes. */
+  public record PluginEventLoop(EventLoopGroup group) implements AutoCloseable {
+    @Override
+    public void close() {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(AWAIT_TERMINATION_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+}

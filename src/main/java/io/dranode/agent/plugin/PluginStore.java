@@ -1,0 +1,289 @@
+package io.dranode.agent.plugin;
+
+import io.dranode.agent.event.AgentEvent;
+import io.dranode.agent.event.EventBus;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Component;
+
+/**
+ * The thread-safe store of every registered driver instance. Every mutation happens under one lock,
+ * and the events and driver-state changes it causes are published in order under that same lock,
+ * so a listener never sees a stale order (a "disconnected" after a later "connected").
+ */
+@Component
+public class PluginStore {
+
+  private final Object lock = new Object();
+  private final EventBus events;
+  private final Clock clock;
+  private final List<DriverStateListener> stateListeners;
+
+  // All guarded by lock.
+  private final Map<String, List<PluginInstance>> drivers = new TreeMap<>();
+  private final Map<String, DriverState> states = new HashMap<>();
+  private final Map<Path, Rejection> rejections = new TreeMap<>();
+  private final Map<Path, IgnoredSocket> ignored = new TreeMap<>();
+
+  public PluginStore(EventBus events, Clock clock, List<DriverStateListener> stateListeners) {
+    this.events = events;
+    this.clock = clock;
+    this.stateListeners = List.copyOf(stateListeners);
+  }
+
+  /** The outcome of {@link #register}. */
+  public sealed interface Outcome {
+    /** Recorded. */
+    record Registered(PluginInstance instance) implements Outcome {}
+
+    /** Not recorded, with the reason to tell the plugin. */
+    record Refused(String reason) implements Outcome {}
+  }
+
+  /**
+   * Records a new instance, in state {@link ConnectionState#CONNECTING}. The same endpoint twice for
+   * one driver is refused: one instance cannot hijack another's endpoint.
+   */
+  public Outcome register(
+      String driver,
+      String endpoint,
+      Path registrationSocket,
+      String service,
+      @Nullable String healthService) {
+    synchronized (lock) {
+      List<PluginInstance> instances = drivers.getOrDefault(driver, List.of());
+      for (PluginInstance existing : instances) {
+        if (existing.endpoint().equals(endpoint)) {
+          return new Outcome.Refused(
+              "endpoint " + endpoint + " already registered for DRA driver " + driver);
+        }
+      }
+      PluginInstance instance =
+          new PluginInstance(
+              driver,
+              endpoint,
+              registrationSocket,
+              service,
+              healthService,
+              clock.instant(),
+              ConnectionState.CONNECTING);
+      drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
+      rejections.remove(registrationSocket);
+      ignored.remove(registrationSocket);
+      publish(AgentEvent.Type.REGISTERED, driver, endpoint, "service " + service);
+      updateState(driver, "instance " + endpoint + " registered");
+      return new Outcome.Registered(instance);
+    }
+  }
+
+  /** Removes an instance; an unknown (driver, endpoint) pair is a no-op. */
+  public Optional<PluginInstance> deregister(String driver, String endpoint, String why) {
+    synchronized (lock) {
+      List<PluginInstance> instances = drivers.get(driver);
+      if (instances == null) {
+        return Optional.empty();
+      }
+      for (int i = 0; i < instances.size(); i++) {
+        PluginInstance instance = instances.get(i);
+        if (instance.endpoint().equals(endpoint)) {
+          instances.remove(i);
+          if (instances.isEmpty()) {
+            drivers.remove(driver);
+          }
+          publish(AgentEvent.Type.DEREGISTERED, driver, endpoint, why);
+          updateState(driver, "instance " + endpoint + " deregistered: " + why);
+          return Optional.of(instance);
+        }
+      }
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Records the connection state of an instance. Returns false when the instance is no longer
+   * registered (a late callback of a closed channel), in which case nothing changes.
+   */
+  public boolean setConnection(String driver, String endpoint, ConnectionState state) {
+    synchronized (lock) {
+      List<PluginInstance> instances = drivers.get(driver);
+      if (instances == null) {
+        return false;
+      }
+      for (int i = 0; i < instances.size(); i++) {
+        PluginInstance instance = instances.get(i);
+        if (instance.endpoint().equals(endpoint)) {
+          if (instance.connection() == state) {
+            return true;
+          }
+          instances.set(i, instance.withConnection(state));
+          if (state == ConnectionState.CONNECTED) {
+            publish(AgentEvent.Type.CONNECTED, driver, endpoint, "DRA endpoint reachable");
+          } else if (state == ConnectionState.DISCONNECTED) {
+            publish(AgentEvent.Type.DISCONNECTED, driver, endpoint, "DRA endpoint not reachable");
+          }
+          updateState(driver, "instance " + endpoint + " " + state.name().toLowerCase(Locale.ROOT));
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** Records why a socket's plugin is not registered, and tells subscribers. */
+  public void reject(Rejection rejection) {
+    synchronized (lock) {
+      rejections.put(rejection.socket(), rejection);
+      String driver = rejection.driver();
+      publish(
+          AgentEvent.Type.REJECTED,
+          driver == null || driver.isEmpty() ? String.valueOf(rejection.socket().getFileName()) : driver,
+          rejection.socket().toString(),
+          rejection.reason());
+    }
+  }
+
+  /** Records a socket of another plugin type (observer mode). */
+  public void ignore(IgnoredSocket socket) {
+    synchronized (lock) {
+      rejections.remove(socket.socket());
+      ignored.put(socket.socket(), socket);
+    }
+  }
+
+  /** Forgets what was recorded about a socket that is gone. */
+  public void forgetSocket(Path socket) {
+    synchronized (lock) {
+      rejections.remove(socket);
+      ignored.remove(socket);
+    }
+  }
+
+  public List<DriverView> drivers() {
+    synchronized (lock) {
+      List<DriverView> views = new ArrayList<>(drivers.size());
+      for (Map.Entry<String, List<PluginInstance>> e : drivers.entrySet()) {
+        views.add(view(e.getKey(), e.getValue()));
+      }
+      return views;
+    }
+  }
+
+  public Optional<DriverView> driver(String driver) {
+    synchronized (lock) {
+      List<PluginInstance> instances = drivers.get(driver);
+      return instances == null ? Optional.empty() : Optional.of(view(driver, instances));
+    }
+  }
+
+  /** The instance in use: the newest connected one, else the newest; empty when none. */
+  public Optional<PluginInstance> activeInstance(String driver) {
+    synchronized (lock) {
+      List<PluginInstance> instances = drivers.get(driver);
+      return instances == null ? Optional.empty() : Optional.ofNullable(active(instances));
+    }
+  }
+
+  public boolean isUsable(String driver) {
+    synchronized (lock) {
+      return states.get(driver) == DriverState.USABLE;
+    }
+  }
+
+  /** Drivers that are usable or still connecting their first instance: their slices are served. */
+  public Set<String> servedDrivers() {
+    synchronized (lock) {
+      Set<String> served = new TreeSet<>();
+      states.forEach(
+          (driver, state) -> {
+            if (state != DriverState.UNUSABLE) {
+              served.add(driver);
+            }
+          });
+      return served;
+    }
+  }
+
+  public List<Rejection> rejections() {
+    synchronized (lock) {
+      return List.copyOf(rejections.values());
+    }
+  }
+
+  public List<IgnoredSocket> ignoredSockets() {
+    synchronized (lock) {
+      return List.copyOf(ignored.values());
+    }
+  }
+
+  /** Instances registered through a registration socket (normally one). */
+  public List<PluginInstance> instancesOf(Path registrationSocket) {
+    synchronized (lock) {
+      List<PluginInstance> found = new ArrayList<>();
+      for (Collection<PluginInstance> instances : drivers.values()) {
+        for (PluginInstance instance : instances) {
+          if (instance.registrationSocket().equals(registrationSocket)) {
+            found.add(instance);
+          }
+        }
+      }
+      return found;
+    }
+  }
+
+  private void updateState(String driver, String reason) {
+    List<PluginInstance> instances = drivers.getOrDefault(driver, List.of());
+    DriverState next = DriverState.UNUSABLE;
+    for (PluginInstance instance : instances) {
+      if (instance.connection() == ConnectionState.CONNECTED) {
+        next = DriverState.USABLE;
+        break;
+      }
+      if (instance.connection() == ConnectionState.CONNECTING) {
+        next = DriverState.CONNECTING;
+      }
+    }
+    DriverState previous = states.get(driver);
+    if (instances.isEmpty()) {
+      states.remove(driver);
+    } else {
+      states.put(driver, next);
+    }
+    if (previous != next && !(previous == null && next == DriverState.UNUSABLE)) {
+      for (DriverStateListener listener : stateListeners) {
+        listener.driverStateChanged(driver, next, reason);
+      }
+    }
+  }
+
+  private static DriverView view(String driver, List<PluginInstance> instances) {
+    PluginInstance active = active(instances);
+    boolean usable = instances.stream().anyMatch(PluginInstance::connected);
+    return new DriverView(
+        driver, usable, active == null ? null : active.endpoint(), List.copyOf(instances));
+  }
+
+  private static @Nullable PluginInstance active(List<PluginInstance> instances) {
+    for (int i = instances.size() - 1; i >= 0; i--) {
+      if (instances.get(i).connected()) {
+        return instances.get(i);
+      }
+    }
+    return instances.isEmpty() ? null : instances.get(instances.size() - 1);
+  }
+
+  private void publish(AgentEvent.Type type, String driver, @Nullable String endpoint, String detail) {
+    events.publish(new AgentEvent(type, clock.instant(), driver, endpoint, detail));
+  }
+
+}
