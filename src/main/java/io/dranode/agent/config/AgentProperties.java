@@ -90,7 +90,7 @@ public record AgentProperties(
       @DefaultValue("1s") Duration getInfoTimeout,
       @DefaultValue("5s") Duration notifyTimeout,
       @DefaultValue("500ms") Duration retryInitial,
-      @DefaultValue("2m2s") Duration retryMax) {
+      @DefaultValue("122s") Duration retryMax) {
     public Registration {
       positive("dra.agent.registration.get-info-timeout", getInfoTimeout);
       positive("dra.agent.registration.notify-timeout", notifyTimeout);

@@ -5,7 +5,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
-import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.TaskScheduler;
@@ -73,16 +73,16 @@ public class ExecutorsConfig {
 
   /**
    * Netty I/O threads for every Unix-socket channel to plugins (epoll: the JDK NIO transport has no
-   * domain sockets for gRPC). Shut down after the beans that use it have closed their channels.
+   * domain sockets for gRPC), closed after the beans that use it have closed their channels.
    */
   @Bean
-  PluginEventLoop pluginEventLoop() {
+  UnixChannels unixChannels(@Qualifier("grpcExecutor") ThreadPoolTaskExecutor grpcExecutor) {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             2,
             new DefaultThreadFactory(THREAD_PREFIX + "grpc-io", true),
             EpollIoHandler.newFactory());
-    return new PluginEventLoop(group);
+    return new UnixChannels(group, grpcExecutor);
   }
 
   private static ThreadPoolTaskExecutor boundedPool(String name, int threads) {
@@ -97,11 +97,4 @@ public class ExecutorsConfig {
     return executor;
   }
 
-  /** The event loop group of plugin channels, closed with a bound when the context closes. */
-  public record PluginEventLoop(EventLoopGroup group) implements AutoCloseable {
-    @Override
-    public void close() {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(AWAIT_TERMINATION_SECONDS, TimeUnit.SECONDS);
-    }
-  }
 }

@@ -1,0 +1,189 @@
+package io.dranode.agent.registration;
+
+import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Validates what a plugin says about itself. Everything a plugin sends is untrusted: names and
+ * endpoints are checked like the kubelet does, and every value quoted back in a reason is shortened
+ * and stripped of control characters so that a hostile plugin cannot flood logs or APIs.
+ */
+final class PluginValidator {
+
+  static final String DRA_PLUGIN_TYPE = "DRAPlugin";
+  static final List<String> DRA_SERVICES = List.of("v1.DRAPlugin", "v1beta1.DRAPlugin");
+  static final List<String> HEALTH_SERVICES =
+      List.of("v1.DRAResourceHealth", "v1alpha1.DRAResourceHealth");
+  private static final Set<String> OTHER_TYPES = Set.of("CSIPlugin", "DevicePlugin");
+
+  /** Like Kubernetes' DRA driver names: a lower-case DNS subdomain of at most 63 characters. */
+  static final int DRIVER_NAME_MAX = 63;
+
+  /** {@code sun_path} holds 108 bytes including the terminating NUL. */
+  static final int UNIX_PATH_MAX = 108;
+
+  private static final Pattern DNS_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final int QUOTE_MAX = 80;
+  private static final int LIST_MAX = 8;
+
+  private final Path kubeletRootDir;
+
+  PluginValidator(Path kubeletRootDir) {
+    this.kubeletRootDir = kubeletRootDir.normalize();
+  }
+
+  /**
+   * Decides on a plugin's info. An empty endpoint means the registration socket itself, as the
+   * kubelet's plugin watcher has it.
+   */
+  Decision decide(PluginInfo info, Path registrationSocket) {
+    String type = info.getType();
+    if (!DRA_PLUGIN_TYPE.equals(type)) {
+      if (OTHER_TYPES.contains(type)) {
+        return new Decision.NotOurs(type, quote(info.getName()));
+      }
+      return new Decision.Refuse(
+          null, "unsupported plugin type " + quote(type) + ": only DRAPlugin is handled");
+    }
+    String driver = info.getName();
+    String nameProblem = driverNameProblem(driver);
+    if (nameProblem != null) {
+      return new Decision.Refuse(driver.isEmpty() ? null : quote(driver), nameProblem);
+    }
+    String endpoint =
+        info.getEndpoint().isEmpty() ? registrationSocket.toString() : info.getEndpoint();
+    String endpointProblem = endpointProblem(endpoint);
+    if (endpointProblem != null) {
+      return new Decision.Refuse(driver, endpointProblem);
+    }
+    List<String> offered = info.getSupportedVersionsList();
+    String service = pickService(offered);
+    if (service == null) {
+      return new Decision.Refuse(
+          driver,
+          "invalid supported gRPC versions of DRA driver plugin "
+              + driver
+              + " at endpoint "
+              + quote(endpoint)
+              + ": "
+              + servicesProblem(offered));
+    }
+    return new Decision.Accept(
+        driver, Path.of(endpoint).normalize().toString(), service, pickHealthService(offered));
+  }
+
+  /** Null when the name is acceptable, else the reason. */
+  static @Nullable String driverNameProblem(String driver) {
+    if (driver.isEmpty()) {
+      return "Required value: DRA driver name must not be empty";
+    }
+    if (driver.length() > DRIVER_NAME_MAX) {
+      return "Too long: DRA driver name "
+          + quote(driver)
+          + " may not be more than "
+          + DRIVER_NAME_MAX
+          + " characters";
+    }
+    if (!DNS_SUBDOMAIN.matcher(driver).matches()) {
+      return "invalid DRA driver name "
+          + quote(driver)
+          + ": must be a lower-case DNS subdomain (letters, digits, '-' and '.')";
+    }
+    return null;
+  }
+
+  /** Null when the endpoint is acceptable, else the reason. */
+  @Nullable String endpointProblem(String endpoint) {
+    if (endpoint.isEmpty()) {
+      return "empty DRA plugin endpoint";
+    }
+    if (endpoint.getBytes(StandardCharsets.UTF_8).length >= UNIX_PATH_MAX) {
+      return "DRA plugin endpoint "
+          + quote(endpoint)
+          + " is longer than "
+          + (UNIX_PATH_MAX - 1)
+          + " bytes, the limit of a Unix socket path";
+    }
+    Path path;
+    try {
+      path = Path.of(endpoint);
+    } catch (InvalidPathException e) {
+      return "DRA plugin endpoint " + quote(endpoint) + " is not a valid path";
+    }
+    if (!path.isAbsolute()) {
+      return "DRA plugin endpoint " + quote(endpoint) + " must be an absolute path";
+    }
+    Path normalized = path.normalize();
+    if (!normalized.startsWith(kubeletRootDir) || normalized.equals(kubeletRootDir)) {
+      return "DRA plugin endpoint "
+          + quote(endpoint)
+          + " is not inside the kubelet root folder "
+          + kubeletRootDir;
+    }
+    return null;
+  }
+
+  /** The first service, in the plugin's order, that the agent supports; null when none. */
+  static @Nullable String pickService(List<String> offered) {
+    for (String service : offered) {
+      if (DRA_SERVICES.contains(service)) {
+        return service;
+      }
+    }
+    return null;
+  }
+
+  /** {@code v1.DRAResourceHealth} over {@code v1alpha1.DRAResourceHealth}; null when neither. */
+  static @Nullable String pickHealthService(List<String> offered) {
+    for (String health : HEALTH_SERVICES) {
+      if (offered.contains(health)) {
+        return health;
+      }
+    }
+    return null;
+  }
+
+  private static String servicesProblem(List<String> offered) {
+    if (offered.isEmpty()) {
+      return "empty list of supported gRPC services (aka supported versions)";
+    }
+    StringBuilder list = new StringBuilder("[");
+    for (int i = 0; i < Math.min(offered.size(), LIST_MAX); i++) {
+      list.append(i == 0 ? "" : " ").append(quote(offered.get(i)));
+    }
+    if (offered.size() > LIST_MAX) {
+      list.append(" … ").append(offered.size() - LIST_MAX).append(" more");
+    }
+    list.append(']');
+    return "none of the services supported by the plugin "
+        + list
+        + " are supported by the agent "
+        + DRA_SERVICES;
+  }
+
+  /** Quotes an untrusted value: control characters escaped, at most {@value #QUOTE_MAX} chars. */
+  static String quote(String value) {
+    StringBuilder out = new StringBuilder(Math.min(value.length(), QUOTE_MAX) + 8).append('"');
+    int shown = 0;
+    for (int i = 0; i < value.length() && shown < QUOTE_MAX; i++, shown++) {
+      char c = value.charAt(i);
+      if (Character.isISOControl(c) || c == '"' || c == '\\') {
+        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    out.append('"');
+    if (value.length() > QUOTE_MAX) {
+      out.append("… (").append(value.length()).append(" characters)");
+    }
+    return out.toString();
+  }
+}
