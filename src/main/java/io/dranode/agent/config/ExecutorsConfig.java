@@ -65,6 +65,12 @@ public class ExecutorsConfig {
     return boundedPool("grpc-", 4);
   }
 
+  /** Work of the Kubernetes client: informer deliveries, watch reconnects. */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor kubernetesExecutor() {
+    return boundedPool("k8s-", 2);
+  }
+
   /** The blocking directory watch loop. */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor watchExecutor() {

@@ -1,0 +1,121 @@
+package io.dranode.agent.cleanup;
+
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.plugin.PluginStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Finds this node's slices that no usable driver serves. Unlike the kubelet, which deletes every
+ * slice of the node when it starts, the agent first lets the registry scan register the live
+ * drivers and sweeps one grace period after start, so a live driver never loses its slices because
+ * the agent restarted. Afterwards it sweeps every {@code sweep-interval}, from the informer's cache
+ * (no API call); orphans found then get the normal grace period.
+ */
+@Component
+public class OrphanSweeper implements SmartLifecycle {
+
+  /** Starts last, after the registry scan and the informer. */
+  public static final int PHASE = 500;
+
+  private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
+
+  private final SliceInventory inventory;
+  private final PluginStore store;
+  private final PendingWipes wipes;
+  private final WipeScheduler scheduler;
+  private final Clock clock;
+  private final AgentProperties.Wipe config;
+
+  private final Object lock = new Object();
+  private WipeScheduler.@Nullable Cancellable next; // guarded by lock
+  private boolean startupSweepDone; // guarded by lock
+  private volatile boolean running;
+
+  public OrphanSweeper(
+      SliceInventory inventory,
+      PluginStore store,
+      PendingWipes wipes,
+      WipeScheduler scheduler,
+      Clock clock,
+      AgentProperties properties) {
+    this.inventory = inventory;
+    this.store = store;
+    this.wipes = wipes;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.config = properties.wipe();
+  }
+
+  @Override
+  public void start() {
+    synchronized (lock) {
+      running = true;
+      if (config.enabled()) {
+        scheduleNext(config.delay());
+      }
+    }
+  }
+
+  private void scheduleNext(Duration after) {
+    if (running) {
+      next = scheduler.schedule(this::sweep, clock.instant().plus(after));
+    }
+  }
+
+  /** One sweep; reschedules itself. */
+  void sweep() {
+    synchronized (lock) {
+      if (!running) {
+        return;
+      }
+      if (!inventory.synced()) {
+        log.info("ResourceSlices not known yet (API server unreachable?); sweeping later");
+        scheduleNext(startupSweepDone ? config.sweepInterval() : config.delay());
+        return;
+      }
+      boolean startup = !startupSweepDone;
+      Set<String> served = store.servedDrivers();
+      for (String driver : inventory.drivers()) {
+        if (!served.contains(driver)) {
+          // At start-up the grace period has already passed since the agent started.
+          wipes.request(
+              driver,
+              startup
+                  ? "start-up sweep: slices of a driver that did not come back"
+                  : "orphaned slices: no usable driver on this node",
+              startup ? clock.instant() : clock.instant().plus(config.delay()));
+        }
+      }
+      startupSweepDone = true;
+      scheduleNext(config.sweepInterval());
+    }
+  }
+
+  @Override
+  public void stop() {
+    synchronized (lock) {
+      running = false;
+      if (next != null) {
+        next.cancel();
+        next = null;
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
+  }
+}

@@ -1,0 +1,283 @@
+package io.dranode.agent.cleanup;
+
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.event.AgentEvent;
+import io.dranode.agent.event.EventBus;
+import io.dranode.agent.plugin.DriverState;
+import io.dranode.agent.plugin.DriverStateListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.BackOffExecution;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * The pending-wipe state machine. A driver that becomes unusable gets a wipe due one grace period
+ * later (a second request keeps the first deadline); the driver becoming usable cancels it, and a
+ * running wipe stops before its next delete. Failed attempts are rescheduled with the kubelet's
+ * backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link #stop()}
+ * cancels everything and refuses new work, so that nothing of ours runs after the context closes.
+ */
+@Component
+public class PendingWipes implements DriverStateListener, SmartLifecycle {
+
+  /** Stops first: no wipe may be scheduled by connections closing during shutdown. */
+  public static final int PHASE = 400;
+
+  static final int HISTORY_SIZE = 50;
+
+  private static final Logger log = LoggerFactory.getLogger(PendingWipes.class);
+
+  private final WipeScheduler scheduler;
+  private final SliceWiper wiper;
+  private final EventBus events;
+  private final Clock clock;
+  private final AgentProperties.Wipe config;
+  private final ExponentialBackOff backOff;
+
+  private final Object lock = new Object();
+  private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
+  private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock
+  private boolean stopped; // guarded by lock
+  private volatile boolean running;
+
+  public PendingWipes(
+      WipeScheduler scheduler,
+      SliceWiper wiper,
+      EventBus events,
+      Clock clock,
+      AgentProperties properties) {
+    this.scheduler = scheduler;
+    this.wiper = wiper;
+    this.events = events;
+    this.clock = clock;
+    this.config = properties.wipe();
+    this.backOff = new ExponentialBackOff(config.retryInitial().toMillis(), 2.0);
+    this.backOff.setMaxInterval(config.retryMax().toMillis());
+    // Spring's jitter is absolute and grows with the interval: 20 % of the first delay.
+    this.backOff.setJitter(config.retryInitial().toMillis() / 5);
+  }
+
+  /** One wipe, from scheduling to its end. Fields guarded by the outer lock. */
+  private static final class Entry {
+    final String driver;
+    final Instant scheduledAt;
+    final Instant dueAt;
+    final String reason;
+    WipeScheduler.@Nullable Cancellable handle;
+    @Nullable BackOffExecution retries;
+    @Nullable Instant startedAt;
+    @Nullable String lastError;
+    int attempts;
+    boolean cancelled;
+
+    Entry(String driver, Instant scheduledAt, Instant dueAt, String reason) {
+      this.driver = driver;
+      this.scheduledAt = scheduledAt;
+      this.dueAt = dueAt;
+      this.reason = reason;
+    }
+  }
+
+  @Override
+  public void driverStateChanged(String driver, DriverState state, String reason) {
+    switch (state) {
+      case UNUSABLE -> request(driver, reason, clock.instant().plus(config.delay()));
+      case USABLE -> cancel(driver, "driver usable again (" + reason + ")");
+      case CONNECTING -> {}
+    }
+  }
+
+  /** Schedules a wipe due at the given time, unless one is pending already (its deadline stays). */
+  public void request(String driver, String reason, Instant dueAt) {
+    synchronized (lock) {
+      if (stopped || !config.enabled() || entries.containsKey(driver)) {
+        return;
+      }
+      Entry entry = new Entry(driver, clock.instant(), dueAt, reason);
+      entries.put(driver, entry);
+      entry.handle = scheduler.schedule(() -> run(entry), dueAt);
+      publish(AgentEvent.Type.WIPE_SCHEDULED, driver, "due at " + dueAt + ": " + reason);
+      log.info("ResourceSlices of {} will be wiped at {} unless it comes back: {}", driver, dueAt, reason);
+    }
+  }
+
+  /** Cancels a driver's pending wipe; a running one stops before its next delete. */
+  public void cancel(String driver, String why) {
+    synchronized (lock) {
+      Entry entry = entries.remove(driver);
+      if (entry == null) {
+        return;
+      }
+      entry.cancelled = true;
+      if (entry.handle != null) {
+        entry.handle.cancel();
+      }
+      record(entry, 0, WipeRecord.Result.CANCELLED, why);
+      publish(AgentEvent.Type.WIPE_CANCELLED, driver, why);
+      log.info("Wipe of {} cancelled: {}", driver, why);
+    }
+  }
+
+  private void run(Entry entry) {
+    synchronized (lock) {
+      if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
+        return;
+      }
+      entry.attempts++;
+      if (entry.startedAt == null) {
+        entry.startedAt = clock.instant();
+      }
+    }
+    SliceWiper.Outcome outcome;
+    try {
+      outcome = wiper.wipe(entry.driver, config.dryRun(), () -> stillWanted(entry));
+    } catch (RuntimeException e) {
+      retry(entry, e);
+      return;
+    }
+    synchronized (lock) {
+      if (outcome.stoppedEarly() || stopped) {
+        return; // cancel() or stop() already accounted for it
+      }
+      if (entries.get(entry.driver) == entry) {
+        entries.remove(entry.driver);
+      }
+      WipeRecord.Result result = config.dryRun() ? WipeRecord.Result.DRY_RUN : WipeRecord.Result.DELETED;
+      String detail =
+          (config.dryRun() ? "dry run: would have deleted " : "deleted ")
+              + outcome.deleted()
+              + " ResourceSlice(s) after "
+              + entry.attempts
+              + " attempt(s)";
+      record(entry, outcome.deleted(), result, detail);
+      publish(AgentEvent.Type.WIPED, entry.driver, detail);
+      log.info("Wipe of {}: {}", entry.driver, detail);
+    }
+  }
+
+  private void retry(Entry entry, RuntimeException failure) {
+    String error = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    synchronized (lock) {
+      if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
+        return;
+      }
+      entry.lastError = error;
+      BackOffExecution retries = entry.retries;
+      if (retries == null) {
+        retries = backOff.start();
+        entry.retries = retries;
+      }
+      long delay = retries.nextBackOff();
+      if (delay == BackOffExecution.STOP) {
+        entries.remove(entry.driver);
+        record(entry, 0, WipeRecord.Result.FAILED, error);
+        log.error("Wipe of {} gave up after {} attempts: {}", entry.driver, entry.attempts, error);
+        return;
+      }
+      if (entry.attempts == 1) {
+        log.info("Wipe of {} failed, retrying with backoff: {}", entry.driver, error);
+      } else {
+        log.debug("Wipe of {} failed again (attempt {}): {}", entry.driver, entry.attempts, error);
+      }
+      Instant next = clock.instant().plus(Duration.ofMillis(delay));
+      entry.handle = scheduler.schedule(() -> run(entry), next);
+    }
+  }
+
+  private boolean stillWanted(Entry entry) {
+    synchronized (lock) {
+      return !stopped && !entry.cancelled;
+    }
+  }
+
+  /** Wipes that are due or being retried, by driver name. */
+  public List<PendingWipe> pending() {
+    synchronized (lock) {
+      List<PendingWipe> pending = new ArrayList<>(entries.size());
+      for (Entry e : entries.values()) {
+        pending.add(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
+      }
+      return pending;
+    }
+  }
+
+  public Optional<PendingWipe> pendingFor(String driver) {
+    synchronized (lock) {
+      Entry e = entries.get(driver);
+      return e == null
+          ? Optional.empty()
+          : Optional.of(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
+    }
+  }
+
+  /** Finished wipes, newest first, at most {@value #HISTORY_SIZE}. */
+  public List<WipeRecord> recent() {
+    synchronized (lock) {
+      return List.copyOf(history);
+    }
+  }
+
+  private void record(Entry entry, int deleted, WipeRecord.Result result, String detail) {
+    Instant started = entry.startedAt == null ? entry.scheduledAt : entry.startedAt;
+    history.addFirst(new WipeRecord(entry.driver, started, clock.instant(), deleted, result, detail));
+    while (history.size() > HISTORY_SIZE) {
+      history.removeLast();
+    }
+  }
+
+  private void publish(AgentEvent.Type type, String driver, String detail) {
+    events.publish(new AgentEvent(type, clock.instant(), driver, null, detail));
+  }
+
+  @Override
+  public void start() {
+    synchronized (lock) {
+      stopped = false;
+    }
+    running = true;
+    if (!config.enabled()) {
+      log.warn("ResourceSlice wipes are disabled (dra.agent.wipe.enabled=false)");
+    } else if (config.dryRun()) {
+      log.warn("ResourceSlice wipes run dry (dra.agent.wipe.dry-run=true): nothing is deleted");
+    }
+  }
+
+  /** Cancels every pending wipe and refuses new ones; a running wipe stops before its next delete. */
+  @Override
+  public void stop() {
+    synchronized (lock) {
+      stopped = true;
+      for (Entry entry : entries.values()) {
+        entry.cancelled = true;
+        if (entry.handle != null) {
+          entry.handle.cancel();
+        }
+      }
+      entries.clear();
+    }
+    running = false;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
+  }
+}

@@ -1,0 +1,126 @@
+package io.dranode.agent.cleanup;
+
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * This node's ResourceSlices, kept by one informer (one LIST, then one WATCH; no periodic
+ * resync), filtered by {@code spec.nodeName} on the server and checked again on every read.
+ */
+@Component
+public class SliceInventory implements SmartLifecycle {
+
+  /** Starts with the watcher, before the cleanup. */
+  public static final int PHASE = 150;
+
+  private static final Logger log = LoggerFactory.getLogger(SliceInventory.class);
+
+  private final KubernetesClient client;
+  private final String nodeName;
+  private final FieldSelectors selectors;
+  private volatile @Nullable SharedIndexInformer<ResourceSlice> informer;
+  private volatile boolean running;
+
+  public SliceInventory(KubernetesClient client, AgentProperties properties) {
+    this.client = client;
+    this.nodeName = properties.nodeName();
+    this.selectors = properties.kubernetes().fieldSelectors();
+  }
+
+  /** Whether the first LIST arrived: before that, absence of slices means nothing. */
+  public boolean synced() {
+    SharedIndexInformer<ResourceSlice> current = informer;
+    return current != null && current.hasSynced();
+  }
+
+  /** Whether the watch is currently established. */
+  public boolean watching() {
+    SharedIndexInformer<ResourceSlice> current = informer;
+    return current != null && current.isWatching();
+  }
+
+  /** This node's slices, by driver name, each list by slice name. */
+  public Map<String, List<ResourceSlice>> byDriver() {
+    Map<String, List<ResourceSlice>> byDriver = new TreeMap<>();
+    SharedIndexInformer<ResourceSlice> current = informer;
+    if (current == null) {
+      return byDriver;
+    }
+    for (ResourceSlice slice : current.getStore().list()) {
+      if (slice.getSpec() != null
+          && nodeName.equals(slice.getSpec().getNodeName())
+          && slice.getSpec().getDriver() != null) {
+        byDriver.computeIfAbsent(slice.getSpec().getDriver(), d -> new ArrayList<>()).add(slice);
+      }
+    }
+    byDriver.values().forEach(l -> l.sort(Comparator.comparing(s -> s.getMetadata().getName())));
+    return byDriver;
+  }
+
+  /** Drivers that have at least one slice on this node. */
+  public Set<String> drivers() {
+    return new TreeSet<>(byDriver().keySet());
+  }
+
+  @Override
+  public void start() {
+    Informable<ResourceSlice> source =
+        selectors == FieldSelectors.CLIENT
+            ? client.resources(ResourceSlice.class)
+            : client.resources(ResourceSlice.class).withField("spec.nodeName", nodeName);
+    try {
+      SharedIndexInformer<ResourceSlice> created = source.runnableInformer(0);
+      informer = created;
+      created
+          .start()
+          .whenComplete(
+              (ok, error) -> {
+                if (error != null) {
+                  log.warn("ResourceSlice informer could not start: {}", error.toString());
+                } else {
+                  log.info("Watching ResourceSlices of node {}", nodeName);
+                }
+              });
+    } catch (KubernetesClientException e) {
+      log.warn("ResourceSlice informer could not be created: {}", KubernetesErrors.describe(e));
+    }
+    running = true;
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    SharedIndexInformer<ResourceSlice> current = informer;
+    if (current != null) {
+      current.stop();
+    }
+    informer = null;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
+  }
+}

@@ -1,0 +1,25 @@
+package io.dranode.agent.config;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+/**
+ * The Kubernetes client, configured the standard fabric8 way: kubeconfig, the in-cluster service
+ * account, or {@code KUBERNETES_MASTER} / {@code -Dkubernetes.master}. Its background work runs on
+ * a context-owned executor; it is closed with the context.
+ */
+@Configuration(proxyBeanMethods = false)
+public class KubernetesConfig {
+
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  KubernetesClient kubernetesClient(
+      @Qualifier("kubernetesExecutor") ThreadPoolTaskExecutor kubernetesExecutor) {
+    return new KubernetesClientBuilder().withTaskExecutor(kubernetesExecutor).build();
+  }
+}
