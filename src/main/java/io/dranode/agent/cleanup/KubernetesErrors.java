@@ -9,9 +9,10 @@ final class KubernetesErrors {
 
   static String describe(KubernetesClientException e) {
     int code = e.getCode();
-    String message = e.getStatus() != null && e.getStatus().getMessage() != null
-        ? e.getStatus().getMessage()
-        : rootMessage(e);
+    String message =
+        e.getStatus() != null && e.getStatus().getMessage() != null
+            ? e.getStatus().getMessage()
+            : rootMessage(e);
     return code > 0 ? "HTTP " + code + ": " + message : message;
   }
 

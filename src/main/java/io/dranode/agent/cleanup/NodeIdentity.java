@@ -5,10 +5,12 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,13 +18,20 @@ import org.springframework.stereotype.Component;
  * Wipes wait until it does (a wrong node name must not lead to deleting anything).
  */
 @Component
-public class NodeIdentity {
+public class NodeIdentity implements SmartLifecycle {
+
+  /** How often to look again while the Node is not confirmed; never once it is. */
+  static final Duration RECHECK = Duration.ofSeconds(30);
 
   private static final Logger log = LoggerFactory.getLogger(NodeIdentity.class);
 
   private final KubernetesClient client;
   private final Clock clock;
   private final String nodeName;
+  private final WipeScheduler scheduler;
+  private final Object lock = new Object();
+  private WipeScheduler.@Nullable Cancellable next; // guarded by lock
+  private volatile boolean running;
   private volatile Status status = new Status(State.UNKNOWN, "not checked yet", null);
 
   /** What is known of the Node object. */
@@ -42,10 +51,52 @@ public class NodeIdentity {
    */
   public record Status(State state, String detail, @Nullable Instant checkedAt) {}
 
-  public NodeIdentity(KubernetesClient client, Clock clock, AgentProperties properties) {
+  public NodeIdentity(
+      KubernetesClient client, Clock clock, AgentProperties properties, WipeScheduler scheduler) {
     this.client = client;
     this.clock = clock;
     this.nodeName = properties.nodeName();
+    this.scheduler = scheduler;
+  }
+
+  @Override
+  public void start() {
+    synchronized (lock) {
+      running = true;
+      next = scheduler.schedule(this::checkUntilPresent, clock.instant());
+    }
+  }
+
+  private void checkUntilPresent() {
+    if (!running || check().state() == State.PRESENT) {
+      return;
+    }
+    synchronized (lock) {
+      if (running) {
+        next = scheduler.schedule(this::checkUntilPresent, clock.instant().plus(RECHECK));
+      }
+    }
+  }
+
+  @Override
+  public void stop() {
+    synchronized (lock) {
+      running = false;
+      if (next != null) {
+        next.cancel();
+        next = null;
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return SliceInventory.PHASE;
   }
 
   public String nodeName() {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +28,8 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * The pending-wipe state machine. A driver that becomes unusable gets a wipe due one grace period
  * later (a second request keeps the first deadline); the driver becoming usable cancels it, and a
  * running wipe stops before its next delete. Failed attempts are rescheduled with the kubelet's
- * backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link #stop()}
- * cancels everything and refuses new work, so that nothing of ours runs after the context closes.
+ * backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link #stop()} cancels
+ * everything and refuses new work, so that nothing of ours runs after the context closes.
  */
 @Component
 public class PendingWipes implements DriverStateListener, SmartLifecycle {
@@ -51,6 +52,10 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
   private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock
   private boolean stopped; // guarded by lock
+  private final LongAdder[] finished = new LongAdder[WipeRecord.Result.values().length];
+  private final LongAdder deleted = new LongAdder();
+  private final LongAdder completed = new LongAdder();
+  private final LongAdder completedMillis = new LongAdder();
   private volatile boolean running;
 
   public PendingWipes(
@@ -68,6 +73,9 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     this.backOff.setMaxInterval(config.retryMax().toMillis());
     // Spring's jitter is absolute and grows with the interval: 20 % of the first delay.
     this.backOff.setJitter(config.retryInitial().toMillis() / 5);
+    for (WipeRecord.Result result : WipeRecord.Result.values()) {
+      finished[result.ordinal()] = new LongAdder();
+    }
   }
 
   /** One wipe, from scheduling to its end. Fields guarded by the outer lock. */
@@ -110,7 +118,11 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       entries.put(driver, entry);
       entry.handle = scheduler.schedule(() -> run(entry), dueAt);
       publish(AgentEvent.Type.WIPE_SCHEDULED, driver, "due at " + dueAt + ": " + reason);
-      log.info("ResourceSlices of {} will be wiped at {} unless it comes back: {}", driver, dueAt, reason);
+      log.info(
+          "ResourceSlices of {} will be wiped at {} unless it comes back: {}",
+          driver,
+          dueAt,
+          reason);
     }
   }
 
@@ -155,7 +167,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (entries.get(entry.driver) == entry) {
         entries.remove(entry.driver);
       }
-      WipeRecord.Result result = config.dryRun() ? WipeRecord.Result.DRY_RUN : WipeRecord.Result.DELETED;
+      WipeRecord.Result result =
+          config.dryRun() ? WipeRecord.Result.DRY_RUN : WipeRecord.Result.DELETED;
       String detail =
           (config.dryRun() ? "dry run: would have deleted " : "deleted ")
               + outcome.deleted()
@@ -230,9 +243,38 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     }
   }
 
-  private void record(Entry entry, int deleted, WipeRecord.Result result, String detail) {
+  /** How many wipes ended with this result since start. */
+  public long finished(WipeRecord.Result result) {
+    return finished[result.ordinal()].sum();
+  }
+
+  /** Slices deleted by wipes since start. */
+  public long deletedTotal() {
+    return deleted.sum();
+  }
+
+  /** Wipes that completed (deleted or dry run) since start. */
+  public long completedWipes() {
+    return completed.sum();
+  }
+
+  /** Sum of the durations of completed wipes, first attempt to end, in seconds. */
+  public double wipeSecondsTotal() {
+    return completedMillis.sum() / 1000.0;
+  }
+
+  private void record(Entry entry, int count, WipeRecord.Result result, String detail) {
     Instant started = entry.startedAt == null ? entry.scheduledAt : entry.startedAt;
-    history.addFirst(new WipeRecord(entry.driver, started, clock.instant(), deleted, result, detail));
+    Instant now = clock.instant();
+    finished[result.ordinal()].increment();
+    if (result == WipeRecord.Result.DELETED) {
+      deleted.add(count);
+    }
+    if (result == WipeRecord.Result.DELETED || result == WipeRecord.Result.DRY_RUN) {
+      completed.increment();
+      completedMillis.add(Duration.between(started, now).toMillis());
+    }
+    history.addFirst(new WipeRecord(entry.driver, started, now, count, result, detail));
     while (history.size() > HISTORY_SIZE) {
       history.removeLast();
     }
@@ -255,7 +297,9 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     }
   }
 
-  /** Cancels every pending wipe and refuses new ones; a running wipe stops before its next delete. */
+  /**
+   * Cancels every pending wipe and refuses new ones; a running wipe stops before its next delete.
+   */
   @Override
   public void stop() {
     synchronized (lock) {

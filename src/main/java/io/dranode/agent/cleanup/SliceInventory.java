@@ -21,8 +21,8 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * This node's ResourceSlices, kept by one informer (one LIST, then one WATCH; no periodic
- * resync), filtered by {@code spec.nodeName} on the server and checked again on every read.
+ * This node's ResourceSlices, kept by one informer (one LIST, then one WATCH; no periodic resync),
+ * filtered by {@code spec.nodeName} on the server and checked again on every read.
  */
 @Component
 public class SliceInventory implements SmartLifecycle {

@@ -17,7 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param nodeName this node's name: {@code NODE_NAME} from the downward API, else the host name
  * @param mode {@code registrar} (no kubelet on the node) or {@code observer} (beside a kubelet)
  * @param kubeletRootDir the kubelet's root folder; plugin endpoints must lie inside it
- * @param registryDir the plugin registry folder, by default {@code <kubeletRootDir>/plugins_registry}
+ * @param registryDir the plugin registry folder, by default {@code
+ *     <kubeletRootDir>/plugins_registry}
  * @param pluginsDir the plugins folder, by default {@code <kubeletRootDir>/plugins}
  */
 @ConfigurationProperties("dra.agent")
@@ -46,13 +47,15 @@ public record AgentProperties(
       @DefaultValue @Nullable Wipe wipe,
       @DefaultValue @Nullable Kubernetes kubernetes,
       @DefaultValue @Nullable DeviceHealth deviceHealth) {
-    Path root = absolute("dra.agent.kubelet-root-dir", orElse(kubeletRootDir, Path.of("/var/lib/kubelet")));
+    Path root =
+        absolute("dra.agent.kubelet-root-dir", orElse(kubeletRootDir, Path.of("/var/lib/kubelet")));
     this.nodeName = validNodeName(nodeName);
     this.mode = orElse(mode, Mode.REGISTRAR);
     this.kubeletRootDir = root;
     this.registryDir =
         absolute("dra.agent.registry-dir", orElse(registryDir, root.resolve("plugins_registry")));
-    this.pluginsDir = absolute("dra.agent.plugins-dir", orElse(pluginsDir, root.resolve("plugins")));
+    this.pluginsDir =
+        absolute("dra.agent.plugins-dir", orElse(pluginsDir, root.resolve("plugins")));
     this.registration = orElse(registration, Registration.defaults());
     this.wipe = orElse(wipe, Wipe.defaults());
     this.kubernetes = orElse(kubernetes, new Kubernetes(FieldSelectors.SERVER));
@@ -108,7 +111,10 @@ public record AgentProperties(
 
     static Registration defaults() {
       return new Registration(
-          Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofSeconds(122));
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(5),
+          Duration.ofMillis(500),
+          Duration.ofSeconds(122));
     }
   }
 
@@ -200,7 +206,8 @@ public record AgentProperties(
 
   private static Path absolute(String property, Path path) {
     if (!path.isAbsolute()) {
-      throw new IllegalArgumentException(property + " must be an absolute path, got '" + path + "'");
+      throw new IllegalArgumentException(
+          property + " must be an absolute path, got '" + path + "'");
     }
     return path.normalize();
   }

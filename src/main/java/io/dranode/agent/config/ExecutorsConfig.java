@@ -8,7 +8,6 @@ import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -71,6 +70,12 @@ public class ExecutorsConfig {
     return boundedPool("k8s-", 2);
   }
 
+  /** Writes to Server-Sent-Event clients, so that a slow client never blocks a publisher. */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor streamExecutor() {
+    return boundedPool("stream-", 2);
+  }
+
   /** The blocking directory watch loop. */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor watchExecutor() {
@@ -102,5 +107,4 @@ public class ExecutorsConfig {
     executor.setDaemon(true);
     return executor;
   }
-
 }

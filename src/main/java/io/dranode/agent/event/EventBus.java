@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Hands every {@link AgentEvent} to its subscribers, synchronously and in order. Publishers may hold
- * their own locks while publishing, so a subscriber must not block: it queues, counts or logs. A
- * failing subscriber is logged and never harms the publisher or the other subscribers.
+ * Hands every {@link AgentEvent} to its subscribers, synchronously and in order. Publishers may
+ * hold their own locks while publishing, so a subscriber must not block: it queues, counts or logs.
+ * A failing subscriber is logged and never harms the publisher or the other subscribers.
  */
 @Component
 public class EventBus {

@@ -12,4 +12,7 @@ import org.jspecify.annotations.Nullable;
  * @param instances every instance, in registration order
  */
 public record DriverView(
-    String driver, boolean usable, @Nullable String activeEndpoint, List<PluginInstance> instances) {}
+    String driver,
+    boolean usable,
+    @Nullable String activeEndpoint,
+    List<PluginInstance> instances) {}

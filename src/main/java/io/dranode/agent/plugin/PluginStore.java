@@ -19,8 +19,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The thread-safe store of every registered driver instance. Every mutation happens under one lock,
- * and the events and driver-state changes it causes are published in order under that same lock,
- * so a listener never sees a stale order (a "disconnected" after a later "connected").
+ * and the events and driver-state changes it causes are published in order under that same lock, so
+ * a listener never sees a stale order (a "disconnected" after a later "connected").
  */
 @Component
 public class PluginStore {
@@ -52,8 +52,8 @@ public class PluginStore {
   }
 
   /**
-   * Records a new instance, in state {@link ConnectionState#CONNECTING}. The same endpoint twice for
-   * one driver is refused: one instance cannot hijack another's endpoint.
+   * Records a new instance, in state {@link ConnectionState#CONNECTING}. The same endpoint twice
+   * for one driver is refused: one instance cannot hijack another's endpoint.
    */
   public Outcome register(
       String driver,
@@ -147,7 +147,9 @@ public class PluginStore {
       String driver = rejection.driver();
       publish(
           AgentEvent.Type.REJECTED,
-          driver == null || driver.isEmpty() ? String.valueOf(rejection.socket().getFileName()) : driver,
+          driver == null || driver.isEmpty()
+              ? String.valueOf(rejection.socket().getFileName())
+              : driver,
           rejection.socket().toString(),
           rejection.reason());
     }
@@ -282,8 +284,8 @@ public class PluginStore {
     return instances.isEmpty() ? null : instances.get(instances.size() - 1);
   }
 
-  private void publish(AgentEvent.Type type, String driver, @Nullable String endpoint, String detail) {
+  private void publish(
+      AgentEvent.Type type, String driver, @Nullable String endpoint, String detail) {
     events.publish(new AgentEvent(type, clock.instant(), driver, endpoint, detail));
   }
-
 }

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Component;
 
 /**
- * The client side of the kubelet plugin-registration protocol, over a plugin's registration
- * socket. One connection per registration attempt, closed after use.
+ * The client side of the kubelet plugin-registration protocol, over a plugin's registration socket.
+ * One connection per registration attempt, closed after use.
  */
 @Component
 class RegistrationClient {

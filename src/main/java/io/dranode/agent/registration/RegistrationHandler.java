@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * re-created.
  */
 @Component
-class RegistrationHandler implements RegistryListener, SmartLifecycle {
+class RegistrationHandler implements RegistryListener, SmartLifecycle, RegistrationStatistics {
 
   /** Stops before the watcher, so that no retry starts while the watcher winds down. */
   static final int PHASE = 300;
@@ -60,6 +61,10 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
 
   private final Object lock = new Object();
   private final Map<Path, SocketState> sockets = new HashMap<>(); // guarded by lock
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder rejected = new LongAdder();
+  private final LongAdder failed = new LongAdder();
+  private final LongAdder registeredNanos = new LongAdder();
   private volatile boolean running;
 
   RegistrationHandler(
@@ -77,8 +82,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
     this.clock = clock;
     this.mode = properties.mode();
     // The kubelet's per-socket backoff: 500 ms, doubling, up to 2 min 2 s, forever.
-    this.backOff =
-        new ExponentialBackOff(properties.registration().retryInitial().toMillis(), 2.0);
+    this.backOff = new ExponentialBackOff(properties.registration().retryInitial().toMillis(), 2.0);
     this.backOff.setMaxInterval(properties.registration().retryMax().toMillis());
   }
 
@@ -86,6 +90,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
   private static final class SocketState {
     final Path socket;
     long generation;
+    long seenAtNanos;
     int attempts;
     @Nullable BackOffExecution backOff;
     @Nullable ScheduledFuture<?> retry;
@@ -110,6 +115,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
       state.generation++;
       state.attempts = 0;
       state.backOff = null;
+      state.seenAtNanos = System.nanoTime();
       submit(state, state.generation);
     }
   }
@@ -216,11 +222,16 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
       }
       outcome =
           store.register(
-              accept.driver(), accept.endpoint(), state.socket, accept.service(),
+              accept.driver(),
+              accept.endpoint(),
+              state.socket,
+              accept.service(),
               accept.healthService());
       if (outcome instanceof PluginStore.Outcome.Registered) {
         state.driver = accept.driver();
         state.endpoint = accept.endpoint();
+        accepted.increment();
+        registeredNanos.add(System.nanoTime() - state.seenAtNanos);
       }
     }
     if (outcome instanceof PluginStore.Outcome.Refused refused) {
@@ -248,6 +259,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
         return;
       }
       store.reject(new Rejection(state.socket, driver, reason, attempt, clock.instant(), false));
+      rejected.increment();
     }
     log.warn("Refused plugin at {}: {}", state.socket, reason);
     notifyPlugin(session, state.socket, false, reason);
@@ -262,7 +274,8 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
       session.notifyStatus(registered, error);
     } catch (StatusRuntimeException e) {
       // The decision stands either way: a plugin that cannot hear it still gets served (or not).
-      log.warn("Could not notify plugin at {} of its registration status: {}", socket, e.getStatus());
+      log.warn(
+          "Could not notify plugin at {} of its registration status: {}", socket, e.getStatus());
     }
   }
 
@@ -274,6 +287,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
       synchronized (lock) {
         if (state.generation == generation) {
           store.reject(new Rejection(state.socket, null, reason, attempt, clock.instant(), false));
+          rejected.increment();
         }
       }
       log.warn("Refused plugin at {}: {}", state.socket, reason);
@@ -298,17 +312,46 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle {
           state.backOff = execution;
         }
         delay = execution.nextBackOff();
+        failed.increment();
         store.reject(new Rejection(state.socket, null, reason, attempt, clock.instant(), true));
         if (attempt == QUICK_RETRY_MILLIS.length + 1 || code != Status.Code.UNAVAILABLE) {
-          log.info("Plugin at {} not reachable yet ({}); retrying in {} ms", state.socket, reason, delay);
+          log.info(
+              "Plugin at {} not reachable yet ({}); retrying in {} ms",
+              state.socket,
+              reason,
+              delay);
         } else {
-          log.debug("Plugin at {} still not reachable ({}); retrying in {} ms", state.socket, reason, delay);
+          log.debug(
+              "Plugin at {} still not reachable ({}); retrying in {} ms",
+              state.socket,
+              reason,
+              delay);
         }
       }
       state.retry =
           scheduler.schedule(
               () -> submit(state, generation), clock.instant().plus(Duration.ofMillis(delay)));
     }
+  }
+
+  @Override
+  public long accepted() {
+    return accepted.sum();
+  }
+
+  @Override
+  public long rejected() {
+    return rejected.sum();
+  }
+
+  @Override
+  public long failed() {
+    return failed.sum();
+  }
+
+  @Override
+  public double registrationSecondsTotal() {
+    return registeredNanos.sum() / 1e9;
   }
 
   private static String describe(Status status) {

@@ -251,7 +251,8 @@ public class RegistryWatcher implements SmartLifecycle {
     }
     try (Stream<Path> tree = Files.walk(top)) {
       for (Path folder : (Iterable<Path>) tree::iterator) {
-        if (SocketFiles.isDirectory(folder) && (folder.equals(root) || !SocketFiles.hidden(folder))) {
+        if (SocketFiles.isDirectory(folder)
+            && (folder.equals(root) || !SocketFiles.hidden(folder))) {
           folders.put(folder.register(service, ENTRY_CREATE, ENTRY_DELETE), folder);
         }
       }
