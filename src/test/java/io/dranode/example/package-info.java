@@ -1,0 +1,9 @@
+/**
+ * A small DRA driver in Java, speaking the kubelet's wire protocols over Unix sockets exactly as a
+ * driver built with the upstream kubelet-plugin helper does; test scope only, shared by the tests,
+ * the embedded demo and the benchmarks.
+ */
+@NullMarked
+package io.dranode.example;
+
+import org.jspecify.annotations.NullMarked;
