@@ -47,6 +47,17 @@ final class SlicePublisher {
 
   /** Creates the slice and remembers the name the API server generated. */
   synchronized String publish() {
+    // Like the helper library's controller after a restart: adopt this node's existing slice of
+    // this driver instead of adding a second one.
+    for (ResourceSlice existing : client.resources(ResourceSlice.class).list().getItems()) {
+      if (existing.getSpec() != null
+          && nodeName.equals(existing.getSpec().getNodeName())
+          && driverName.equals(existing.getSpec().getDriver())) {
+        name = existing.getMetadata().getName();
+        log.info("{}: adopted existing ResourceSlice {} on node {}", driverName, name, nodeName);
+        return name;
+      }
+    }
     ResourceSlice created = client.resources(ResourceSlice.class).resource(build()).create();
     name = created.getMetadata().getName();
     log.info("{}: published ResourceSlice {} on node {}", driverName, name, nodeName);
