@@ -1,0 +1,166 @@
+package io.dranode.agent.chart;
+
+import static io.dranode.agent.chart.RenderedChart.at;
+import static io.dranode.agent.chart.RenderedChart.list;
+import static io.dranode.agent.chart.RenderedChart.map;
+import static io.dranode.agent.chart.RenderedChart.pairs;
+import static io.dranode.agent.chart.RenderedChart.render;
+import static io.dranode.agent.chart.RenderedChart.renderIn;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Who the agent is and what it may do: security contexts, RBAC, and the admission policy. */
+@Tag("chart")
+class ChartTestSecurity {
+
+  /**
+   * The lesson of a real DRA chart whose policy named one ServiceAccount while its pods ran as
+   * another: the restriction then applies to nobody, and nothing fails. Checked under every way of
+   * naming the account.
+   */
+  @ParameterizedTest(name = "namespace {0}, values [{1}]")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "dra-system | ''",
+        "dra-system | serviceAccount.name=custom-sa",
+        "gpu-agents | fullnameOverride=node-agent",
+        "dra-system | nameOverride=renamed",
+        "kube-dra   | serviceAccount.create=false,serviceAccount.name=pre-existing"
+      })
+  void policyMatchesExactlyTheAccountTheDaemonSetRunsAs(String namespace, String valueSet) {
+    RenderedChart chart = renderIn(namespace, pairs(valueSet));
+    Object serviceAccount = at(chart.daemonSetPod(), "serviceAccountName");
+
+    String condition =
+        (String) at(chart.one("ValidatingAdmissionPolicy"), "spec.matchConditions.0.expression");
+    assertThat(condition.strip())
+        .isEqualTo(
+            "request.userInfo.username == 'system:serviceaccount:%s:%s'"
+                .formatted(namespace, serviceAccount));
+    Map<String, Object> subject = map(at(chart.one("ClusterRoleBinding"), "subjects.0"));
+    assertThat(subject)
+        .containsEntry("kind", "ServiceAccount")
+        .containsEntry("name", serviceAccount)
+        .containsEntry("namespace", namespace);
+    if (chart.has("ServiceAccount")) {
+      assertThat(at(chart.one("ServiceAccount"), "metadata.name")).isEqualTo(serviceAccount);
+    }
+    if (valueSet.contains("serviceAccount.name=")) {
+      assertThat(serviceAccount).isEqualTo(valueSet.replaceAll(".*serviceAccount\\.name=", ""));
+    }
+  }
+
+  @Test
+  void policyCoversEveryServedVersionAndEveryWrite() {
+    RenderedChart chart = render();
+    Map<String, Object> policy = map(at(chart.one("ValidatingAdmissionPolicy"), "spec"));
+
+    assertThat(policy).containsEntry("failurePolicy", "Fail");
+    Map<String, Object> rule = map(at(policy, "matchConstraints.resourceRules.0"));
+    assertThat(list(at(policy, "matchConstraints.resourceRules"))).hasSize(1);
+    assertThat(rule.get("apiGroups")).isEqualTo(List.of("resource.k8s.io"));
+    assertThat(list(rule.get("apiVersions"))).containsExactlyInAnyOrder("v1beta1", "v1beta2", "v1");
+    assertThat(list(rule.get("operations")))
+        .containsExactlyInAnyOrder("CREATE", "UPDATE", "DELETE");
+    assertThat(rule.get("resources")).isEqualTo(List.of("resourceslices"));
+  }
+
+  @Test
+  void policyComparesTheTokensNodeWithTheSlicesNode() {
+    Map<String, Object> policy = map(at(render().one("ValidatingAdmissionPolicy"), "spec"));
+
+    assertThat(list(at(policy, "variables")))
+        .map(v -> map(v).get("name") + ": " + ((String) map(v).get("expression")).strip())
+        .containsExactly(
+            "userNodeName: request.userInfo.extra[?'authentication.kubernetes.io/node-name'][0]"
+                + ".orValue('')",
+            "objectNodeName: (request.operation == 'DELETE' ? oldObject : object)"
+                + ".spec.?nodeName.orValue('')");
+    assertThat(list(at(policy, "validations")))
+        .map(v -> map(v).get("expression"))
+        .containsExactly(
+            "variables.userNodeName != ''", "variables.userNodeName == variables.objectNodeName");
+    assertThat((String) at(policy, "validations.0.message"))
+        .contains("ServiceAccountTokenPodNodeInfo");
+  }
+
+  @Test
+  void bindingEnforcesThePolicy() {
+    RenderedChart chart = render();
+    Map<String, Object> binding = chart.one("ValidatingAdmissionPolicyBinding");
+
+    assertThat(at(binding, "spec.policyName"))
+        .isEqualTo(at(chart.one("ValidatingAdmissionPolicy"), "metadata.name"));
+    assertThat(at(binding, "spec.validationActions")).isEqualTo(List.of("Deny"));
+    assertThat(at(binding, "apiVersion")).isEqualTo("admissionregistration.k8s.io/v1");
+  }
+
+  @Test
+  void policyCanBeSwitchedOff() {
+    RenderedChart chart = render("admissionPolicy.enabled", "false");
+
+    assertThat(chart.has("ValidatingAdmissionPolicy")).isFalse();
+    assertThat(chart.has("ValidatingAdmissionPolicyBinding")).isFalse();
+  }
+
+  @Test
+  void clusterRoleGrantsExactlyWhatTheAgentUses() {
+    RenderedChart chart = render();
+
+    assertThat(chart.all("ClusterRole")).hasSize(1);
+    assertThat(chart.has("Role")).isFalse();
+    assertThat(chart.has("RoleBinding")).isFalse();
+    assertThat(at(chart.one("ClusterRole"), "rules"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "apiGroups", List.of("resource.k8s.io"),
+                    "resources", List.of("resourceslices"),
+                    "verbs", List.of("get", "list", "watch", "delete", "deletecollection")),
+                Map.of(
+                    "apiGroups", List.of(""),
+                    "resources", List.of("nodes"),
+                    "verbs", List.of("get"))));
+    assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
+        .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
+  }
+
+  @Test
+  void rootWithoutPrivilegesOrCapabilities() {
+    RenderedChart chart = render();
+
+    assertThat(at(chart.daemonSetPod(), "securityContext"))
+        .isEqualTo(Map.of("runAsUser", 0, "runAsGroup", 0, "runAsNonRoot", false));
+    assertThat(at(chart.agentContainer(), "securityContext"))
+        .isEqualTo(
+            Map.of(
+                "privileged", false,
+                "allowPrivilegeEscalation", false,
+                "capabilities", Map.of("drop", List.of("ALL")),
+                "readOnlyRootFilesystem", true,
+                "seccompProfile", Map.of("type", "RuntimeDefault")));
+    assertThat(at(chart.daemonSetPod(), "automountServiceAccountToken")).isEqualTo(true);
+  }
+
+  @Test
+  void onlyTmpIsWritable() {
+    RenderedChart chart = render();
+
+    assertThat(list(at(chart.agentContainer(), "volumeMounts")))
+        .map(RenderedChart::map)
+        .filteredOn(m -> !"/tmp".equals(m.get("mountPath")))
+        .hasSize(2)
+        .allSatisfy(m -> assertThat(m).containsEntry("readOnly", true));
+    assertThat(list(at(chart.daemonSetPod(), "volumes")))
+        .filteredOn(v -> "tmp".equals(map(v).get("name")))
+        .singleElement()
+        .satisfies(v -> assertThat(map(v)).containsKey("emptyDir"));
+  }
+}
