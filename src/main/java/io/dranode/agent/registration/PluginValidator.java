@@ -32,6 +32,8 @@ final class PluginValidator {
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final int QUOTE_MAX = 80;
   private static final int LIST_MAX = 8;
+  /** Keeps a refusal reason well under 1,000 characters even with 8 long quoted services. */
+  private static final int LIST_CHARS_MAX = 300;
 
   private final Path kubeletRootDir;
 
@@ -155,11 +157,13 @@ final class PluginValidator {
       return "empty list of supported gRPC services (aka supported versions)";
     }
     StringBuilder list = new StringBuilder("[");
-    for (int i = 0; i < Math.min(offered.size(), LIST_MAX); i++) {
-      list.append(i == 0 ? "" : " ").append(quote(offered.get(i)));
+    int shown = 0;
+    while (shown < offered.size() && shown < LIST_MAX && list.length() < LIST_CHARS_MAX) {
+      list.append(shown == 0 ? "" : " ").append(quote(offered.get(shown)));
+      shown++;
     }
-    if (offered.size() > LIST_MAX) {
-      list.append(" … ").append(offered.size() - LIST_MAX).append(" more");
+    if (offered.size() > shown) {
+      list.append(" … ").append(offered.size() - shown).append(" more");
     }
     list.append(']');
     return "none of the services supported by the plugin "
@@ -168,11 +172,14 @@ final class PluginValidator {
         + DRA_SERVICES;
   }
 
-  /** Quotes an untrusted value: control characters escaped, at most {@value #QUOTE_MAX} chars. */
+  /**
+   * Quotes an untrusted value: control characters escaped, about {@value #QUOTE_MAX} characters
+   * shown. The bound counts what is shown: an escape takes six characters, not one.
+   */
   static String quote(String value) {
-    StringBuilder out = new StringBuilder(Math.min(value.length(), QUOTE_MAX) + 8).append('"');
-    int shown = 0;
-    for (int i = 0; i < value.length() && shown < QUOTE_MAX; i++, shown++) {
+    StringBuilder out = new StringBuilder(QUOTE_MAX + 32).append('"');
+    int i = 0;
+    for (; i < value.length() && out.length() <= QUOTE_MAX; i++) {
       char c = value.charAt(i);
       if (Character.isISOControl(c) || c == '"' || c == '\\') {
         out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
@@ -181,7 +188,7 @@ final class PluginValidator {
       }
     }
     out.append('"');
-    if (value.length() > QUOTE_MAX) {
+    if (i < value.length()) {
       out.append("… (").append(value.length()).append(" characters)");
     }
     return out.toString();

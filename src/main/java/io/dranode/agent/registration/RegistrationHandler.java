@@ -328,9 +328,11 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
               delay);
         }
       }
+      // The scheduler measures the start time with its own clock, not with ours.
       state.retry =
           scheduler.schedule(
-              () -> submit(state, generation), clock.instant().plus(Duration.ofMillis(delay)));
+              () -> submit(state, generation),
+              scheduler.getClock().instant().plus(Duration.ofMillis(delay)));
     }
   }
 

@@ -188,9 +188,11 @@ public class RegistryWatcher implements SmartLifecycle {
         scanTree(path);
         return;
       }
+      // A socket can be found twice: by the scan of a new folder and by the event of its creation
+      // in that folder. Only a new inode is a new socket; reporting it again would make the
+      // handler deregister and re-register a live instance.
       Object key = SocketFiles.socketKey(path);
-      if (key != null) {
-        sockets.put(path, key);
+      if (key != null && !key.equals(sockets.put(path, key))) {
         created(path);
       }
     } else if (kind == ENTRY_DELETE) {
