@@ -32,6 +32,7 @@ final class PluginValidator {
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final int QUOTE_MAX = 80;
   private static final int LIST_MAX = 8;
+
   /** Keeps a refusal reason well under 1,000 characters even with 8 long quoted services. */
   private static final int LIST_CHARS_MAX = 300;
 
@@ -49,7 +50,7 @@ final class PluginValidator {
     String type = info.getType();
     if (!DRA_PLUGIN_TYPE.equals(type)) {
       if (OTHER_TYPES.contains(type)) {
-        return new Decision.NotOurs(type, quote(info.getName()));
+        return new Decision.NotOurs(type, clean(info.getName()));
       }
       return new Decision.Refuse(
           null, "unsupported plugin type " + quote(type) + ": only DRAPlugin is handled");
@@ -57,7 +58,7 @@ final class PluginValidator {
     String driver = info.getName();
     String nameProblem = driverNameProblem(driver);
     if (nameProblem != null) {
-      return new Decision.Refuse(driver.isEmpty() ? null : quote(driver), nameProblem);
+      return new Decision.Refuse(driver.isEmpty() ? null : clean(driver), nameProblem);
     }
     String endpoint =
         info.getEndpoint().isEmpty() ? registrationSocket.toString() : info.getEndpoint();
@@ -177,9 +178,22 @@ final class PluginValidator {
    * shown. The bound counts what is shown: an escape takes six characters, not one.
    */
   static String quote(String value) {
-    StringBuilder out = new StringBuilder(QUOTE_MAX + 32).append('"');
+    return shown(value, true);
+  }
+
+  /** An untrusted value made safe to show: control characters escaped, at most ~80 chars. */
+  static String clean(String value) {
+    return shown(value, false);
+  }
+
+  private static String shown(String value, boolean quoted) {
+    StringBuilder out = new StringBuilder(QUOTE_MAX + 32);
+    if (quoted) {
+      out.append('"');
+    }
+    int limit = quoted ? QUOTE_MAX + 1 : QUOTE_MAX;
     int i = 0;
-    for (; i < value.length() && out.length() <= QUOTE_MAX; i++) {
+    for (; i < value.length() && out.length() < limit; i++) {
       char c = value.charAt(i);
       if (Character.isISOControl(c) || c == '"' || c == '\\') {
         out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
@@ -187,7 +201,9 @@ final class PluginValidator {
         out.append(c);
       }
     }
-    out.append('"');
+    if (quoted) {
+      out.append('"');
+    }
     if (i < value.length()) {
       out.append("… (").append(value.length()).append(" characters)");
     }

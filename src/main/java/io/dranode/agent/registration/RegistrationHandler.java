@@ -38,8 +38,11 @@ import org.springframework.util.backoff.ExponentialBackOff;
 @Component
 class RegistrationHandler implements RegistryListener, SmartLifecycle, RegistrationStatistics {
 
-  /** Stops before the watcher, so that no retry starts while the watcher winds down. */
-  static final int PHASE = 300;
+  /**
+   * Starts before the registry watcher (so no socket it reports is dropped) and stops after it (so
+   * no new socket arrives once retries are cancelled).
+   */
+  static final int PHASE = 180;
 
   /**
    * A socket's file appears at bind(), a moment before its server listens: the first dials may be
@@ -359,7 +362,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
   private static String describe(Status status) {
     String description = status.getDescription();
     String text = status.getCode() + (description == null ? "" : ": " + description);
-    return PluginValidator.quote(text).replaceAll("^\"|\"$", "");
+    return PluginValidator.clean(text);
   }
 
   @Override

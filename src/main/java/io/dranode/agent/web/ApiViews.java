@@ -21,7 +21,13 @@ final class ApiViews {
       String mode,
       List<DriverResponse> drivers,
       List<RejectedResponse> rejected,
-      List<IgnoredSocket> ignored) {}
+      List<IgnoredResponse> ignored) {}
+
+  record IgnoredResponse(String socket, String type, String name) {
+    static IgnoredResponse of(IgnoredSocket ignored) {
+      return new IgnoredResponse(ignored.socket().toString(), ignored.type(), ignored.name());
+    }
+  }
 
   record DriverResponse(
       String driver,

@@ -50,7 +50,7 @@ class PluginsController {
         properties.mode().name().toLowerCase(Locale.ROOT),
         store.drivers().stream().map(this::driver).toList(),
         store.rejections().stream().map(RejectedResponse::of).toList(),
-        store.ignoredSockets());
+        store.ignoredSockets().stream().map(ApiViews.IgnoredResponse::of).toList());
   }
 
   @GetMapping("/plugins/{driver}")

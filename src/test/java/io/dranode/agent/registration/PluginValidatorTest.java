@@ -242,7 +242,7 @@ class PluginValidatorTest {
 
     Decision decision = decide(info);
 
-    assertThat(decision).isEqualTo(new Decision.NotOurs(type, "\"csi.example.com\""));
+    assertThat(decision).isEqualTo(new Decision.NotOurs(type, "csi.example.com"));
   }
 
   @ParameterizedTest

@@ -394,9 +394,9 @@ class RegistrationHandlerTest {
     handler.socketCreated(csi.socket);
 
     await().atMost(WAIT).until(() -> !store.ignoredSockets().isEmpty());
-    // The name is quoted: it is untrusted input.
+    // Untrusted input: shown cleaned (control characters escaped, length capped).
     assertThat(store.ignoredSockets())
-        .containsExactly(new IgnoredSocket(csi.socket, "CSIPlugin", "\"csi.example.com\""));
+        .containsExactly(new IgnoredSocket(csi.socket, "CSIPlugin", "csi.example.com"));
     assertThat(store.rejections()).isEmpty();
     awaitAttemptsFinished();
     assertThat(csi.notifications).isEmpty();

@@ -1,14 +1,13 @@
 package io.dranode.agent.web;
 
-import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.hasSize;
-import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.nullValue;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
@@ -22,7 +21,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import org.hamcrest.Matcher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -31,6 +29,7 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The JSON shape of {@code GET /api/v1/plugins}, read from a real store. */
@@ -60,6 +59,7 @@ class PluginsControllerTest {
 
   @Autowired MockMvc mvc;
   @Autowired PluginStore store;
+  @MockitoBean PendingWipes wipes;
 
   @AfterEach
   void emptyTheStore() {
@@ -104,11 +104,10 @@ class PluginsControllerTest {
         .andExpect(jsonPath("$.drivers[0].activeEndpoint").value(OLD))
         .andExpect(jsonPath("$.drivers[0].instances", hasSize(2)))
         .andExpect(jsonPath("$.drivers[0].instances[0].endpoint").value(OLD))
-        .andExpect(jsonPath("$.drivers[0].instances[0].driver").value("gpu.example.com"))
         .andExpect(jsonPath("$.drivers[0].instances[0].registrationSocket").value(path(OLD_REG)))
         .andExpect(jsonPath("$.drivers[0].instances[0].service").value("v1beta1.DRAPlugin"))
         .andExpect(jsonPath("$.drivers[0].instances[0].healthService").value(nullValue()))
-        // The record's connection state; the derived connected() is not serialised (see report).
+        .andExpect(jsonPath("$.drivers[0].instances[0].connected").value(true))
         .andExpect(jsonPath("$.drivers[0].instances[0].connection").value("CONNECTED"))
         .andExpect(jsonPath("$.drivers[0].instances[0].registeredAt").value(NOW.toString()))
         .andExpect(jsonPath("$.drivers[0].instances[1].endpoint").value(NEW))
@@ -116,7 +115,9 @@ class PluginsControllerTest {
         .andExpect(jsonPath("$.drivers[0].instances[1].service").value("v1.DRAPlugin"))
         .andExpect(
             jsonPath("$.drivers[0].instances[1].healthService").value("v1.DRAResourceHealth"))
+        .andExpect(jsonPath("$.drivers[0].instances[1].connected").value(false))
         .andExpect(jsonPath("$.drivers[0].instances[1].connection").value("CONNECTING"))
+        .andExpect(jsonPath("$.drivers[0].pendingWipe").value(nullValue()))
         .andExpect(jsonPath("$.drivers[0].instances[1].registeredAt").value(NOW.toString()))
         .andExpect(jsonPath("$.rejected", hasSize(1)))
         .andExpect(jsonPath("$.rejected[0].socket").value(path(BAD_REG)))
@@ -131,12 +132,8 @@ class PluginsControllerTest {
         .andExpect(jsonPath("$.ignored[0].name").value("csi.example.com"));
   }
 
-  /**
-   * A socket path as the JSON shows it. Jackson writes {@link Path} as a {@code file://} URI,
-   * unlike the endpoints (strings); either form is accepted here so that a fix does not break this
-   * test.
-   */
-  private static Matcher<String> path(Path path) {
-    return anyOf(is(path.toString()), is(path.toUri().toString()));
+  /** Socket paths are shown as plain absolute paths, like endpoints. */
+  private static String path(Path path) {
+    return path.toString();
   }
 }
