@@ -21,21 +21,21 @@ import java.util.function.Function;
  * the current device list, then every {@link #publish}. It counts calls and cancellations, and can
  * fail calls or answer {@code UNIMPLEMENTED}.
  */
-final class FakeHealthPlugin implements AutoCloseable {
+public final class FakeHealthPlugin implements AutoCloseable {
 
   /** One device as the fake reports it; {@code health} is the wire number (1 healthy, 2 not). */
-  record Device(
+  public record Device(
       String pool, String device, int health, long lastUpdated, long timeout, String message) {
-    static Device healthy(String device) {
+    public static Device healthy(String device) {
       return new Device("pool", device, 1, 0, 0, "");
     }
 
-    static Device unhealthy(String device, String message) {
+    public static Device unhealthy(String device, String message) {
       return new Device("pool", device, 2, 0, 0, message);
     }
   }
 
-  final Path socket;
+  public final Path socket;
   final AtomicInteger v1Calls = new AtomicInteger();
   final AtomicInteger v1alpha1Calls = new AtomicInteger();
   final AtomicInteger cancelled = new AtomicInteger();
@@ -64,18 +64,18 @@ final class FakeHealthPlugin implements AutoCloseable {
     this.server = builder.build().start();
   }
 
-  static FakeHealthPlugin start(Path socket, EventLoopGroup group, boolean v1, boolean v1alpha1)
-      throws IOException {
+  public static FakeHealthPlugin start(
+      Path socket, EventLoopGroup group, boolean v1, boolean v1alpha1) throws IOException {
     return new FakeHealthPlugin(socket, group, v1, v1alpha1);
   }
 
   /** Replaces the device list and sends it on every open stream. */
-  void publish(List<Device> next) {
+  public void publish(List<Device> next) {
     devices = List.copyOf(next);
     streams.forEach(s -> s.send(next));
   }
 
-  int openStreams() {
+  public int openStreams() {
     return streams.size();
   }
 
