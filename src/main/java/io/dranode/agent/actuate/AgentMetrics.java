@@ -2,6 +2,8 @@ package io.dranode.agent.actuate;
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.devicehealth.DeviceHealthMonitor;
+import io.dranode.agent.devicehealth.Health;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.DriverView;
@@ -12,9 +14,12 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,26 +32,50 @@ class AgentMetrics implements MeterBinder {
   private final PluginStore store;
   private final PendingWipes wipes;
   private final RegistrationStatistics registrations;
+  private final DeviceHealthMonitor devices;
   private final LongAdder deregistrations = new LongAdder();
+  private final Set<String> driversWithGauges = ConcurrentHashMap.newKeySet();
+  private volatile @Nullable MeterRegistry registry;
 
   AgentMetrics(
       PluginStore store,
       PendingWipes wipes,
       RegistrationStatistics registrations,
+      DeviceHealthMonitor devices,
       EventBus events) {
     this.store = store;
     this.wipes = wipes;
     this.registrations = registrations;
+    this.devices = devices;
     events.subscribe(
         event -> {
           if (event.type() == AgentEvent.Type.DEREGISTERED) {
             deregistrations.increment();
+          } else if (event.type() == AgentEvent.Type.REGISTERED) {
+            deviceGauges(event.driver());
           }
         });
   }
 
+  /** Device counts by health for a driver, from its first registration on (0 once it is gone). */
+  private void deviceGauges(String driver) {
+    MeterRegistry current = registry;
+    if (current == null || !driversWithGauges.add(driver)) {
+      return;
+    }
+    for (Health health : Health.values()) {
+      Gauge.builder("dra.agent.devices", devices, d -> d.summary(driver).getOrDefault(health, 0))
+          .tag("driver", driver)
+          .tag("health", health.name())
+          .description("Devices by driver and health, as the driver reports them")
+          .register(current);
+    }
+  }
+
   @Override
   public void bindTo(MeterRegistry registry) {
+    this.registry = registry;
+    store.drivers().forEach(d -> deviceGauges(d.driver()));
     registrationCounter(registry, "accepted", RegistrationStatistics::accepted);
     registrationCounter(registry, "rejected", RegistrationStatistics::rejected);
     registrationCounter(registry, "failed", RegistrationStatistics::failed);

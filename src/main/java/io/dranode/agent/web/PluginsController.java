@@ -10,7 +10,6 @@ import io.dranode.agent.web.ApiViews.RejectedResponse;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -29,13 +28,13 @@ class PluginsController {
 
   private final PluginStore store;
   private final PendingWipes wipes;
-  private final ObjectProvider<DeviceHealthSummaries> health;
+  private final DeviceHealthSummaries health;
   private final AgentProperties properties;
 
   PluginsController(
       PluginStore store,
       PendingWipes wipes,
-      ObjectProvider<DeviceHealthSummaries> health,
+      DeviceHealthSummaries health,
       AgentProperties properties) {
     this.store = store;
     this.wipes = wipes;
@@ -74,8 +73,7 @@ class PluginsController {
   }
 
   private DriverResponse driver(DriverView view) {
-    DeviceHealthSummaries summaries = health.getIfAvailable();
-    Map<String, Integer> summary = summaries == null ? Map.of() : summaries.summary(view.driver());
+    Map<String, Integer> summary = health.summary(view.driver());
     return DriverResponse.of(view, wipes.pendingFor(view.driver()).orElse(null), summary);
   }
 }

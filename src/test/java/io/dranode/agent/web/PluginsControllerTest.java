@@ -60,6 +60,7 @@ class PluginsControllerTest {
   @Autowired MockMvc mvc;
   @Autowired PluginStore store;
   @MockitoBean PendingWipes wipes;
+  @MockitoBean DeviceHealthSummaries deviceHealth;
 
   @AfterEach
   void emptyTheStore() {

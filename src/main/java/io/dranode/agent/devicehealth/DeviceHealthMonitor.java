@@ -1,0 +1,164 @@
+package io.dranode.agent.devicehealth;
+
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.event.AgentEvent;
+import io.dranode.agent.event.EventBus;
+import io.dranode.agent.plugin.DriverView;
+import io.dranode.agent.plugin.PluginConnections;
+import io.dranode.agent.plugin.PluginStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.scheduling.TaskScheduler;
+import org.springframework.stereotype.Component;
+
+/**
+ * Device health of every driver (KEP-4680): keeps one {@code NodeWatchResources} stream per driver
+ * and shows the last complete device list of each, a device whose report is older than its timeout
+ * ({@code health_check_timeout_seconds}, else {@code dra.agent.device-health.default-timeout})
+ * being {@link Health#UNKNOWN}. Store events are handed to the gRPC executor: the store publishes
+ * them under its lock, and the reconciliation reads the store again.
+ */
+@Component
+public class DeviceHealthMonitor implements SmartLifecycle {
+
+  /** After the plugin connections (streams run on their channels), before the watcher. */
+  public static final int PHASE = PluginConnections.PHASE + 20;
+
+  private static final Logger log = LoggerFactory.getLogger(DeviceHealthMonitor.class);
+
+  private final PluginStore store;
+  private final EventBus events;
+  private final Executor executor;
+  private final Clock clock;
+  private final Duration defaultTimeout;
+  private final DeviceTable table = new DeviceTable();
+  private final HealthWatches watches;
+
+  private final Object lifecycle = new Object();
+  private @Nullable AutoCloseable subscription; // guarded by lifecycle
+  private volatile boolean running;
+
+  public DeviceHealthMonitor(
+      PluginStore store,
+      PluginConnections connections,
+      EventBus events,
+      TaskScheduler scheduler,
+      @Qualifier("grpcExecutor") Executor executor,
+      Clock clock,
+      AgentProperties properties) {
+    this.store = store;
+    this.events = events;
+    this.executor = executor;
+    this.clock = clock;
+    this.defaultTimeout = properties.deviceHealth().defaultTimeout();
+    this.watches =
+        new HealthWatches(
+            store, connections, scheduler, clock, properties.deviceHealth().retryInterval(), table);
+  }
+
+  /** Every known device, sorted by driver, pool and device. */
+  public List<DeviceHealthEntry> devices() {
+    return table.entries(clock.instant(), defaultTimeout);
+  }
+
+  /** The devices of one driver, sorted by pool and device; empty when none are known. */
+  public List<DeviceHealthEntry> devices(String driver) {
+    return table.entries(driver, clock.instant(), defaultTimeout);
+  }
+
+  /** How many of the driver's devices are in each state; every state is present, zeros included. */
+  public Map<Health, Integer> summary(String driver) {
+    return count(devices(driver));
+  }
+
+  /** {@link #summary} of every driver that reported a device list, by driver name. */
+  public Map<String, Map<Health, Integer>> summaries() {
+    Map<String, Map<Health, Integer>> summaries = new TreeMap<>();
+    for (String driver : table.drivers()) {
+      summaries.put(driver, summary(driver));
+    }
+    return Collections.unmodifiableMap(summaries);
+  }
+
+  private static Map<Health, Integer> count(List<DeviceHealthEntry> entries) {
+    Map<Health, Integer> counts = new EnumMap<>(Health.class);
+    for (Health health : Health.values()) {
+      counts.put(health, 0);
+    }
+    entries.forEach(e -> counts.merge(e.health(), 1, Integer::sum));
+    return Collections.unmodifiableMap(counts);
+  }
+
+  private void onEvent(AgentEvent event) {
+    switch (event.type()) {
+      case REGISTERED, DEREGISTERED -> submit(event.driver(), false);
+      case CONNECTED -> submit(event.driver(), true);
+      default -> {}
+    }
+  }
+
+  /** Called under the store's lock: only queues. */
+  private void submit(String driver, boolean kick) {
+    try {
+      executor.execute(() -> watches.reconcile(driver, kick));
+    } catch (RejectedExecutionException e) {
+      log.debug("Device health of {} not reconciled: shutting down", driver);
+    }
+  }
+
+  @Override
+  public void start() {
+    synchronized (lifecycle) {
+      if (running) {
+        return;
+      }
+      watches.start();
+      subscription = events.subscribe(this::onEvent);
+      running = true;
+    }
+    // Instances registered before the subscription: reconciling twice is harmless.
+    for (DriverView driver : store.drivers()) {
+      watches.reconcile(driver.driver(), false);
+    }
+  }
+
+  /** Cancels every stream before the channels they run on are closed. */
+  @Override
+  public void stop() {
+    synchronized (lifecycle) {
+      running = false;
+      AutoCloseable current = subscription;
+      subscription = null;
+      if (current != null) {
+        try {
+          current.close();
+        } catch (Exception e) {
+          log.debug("Unsubscribing failed", e);
+        }
+      }
+      watches.stop();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return PHASE;
+  }
+}
