@@ -82,7 +82,9 @@ public final class EmbeddedAgent implements AutoCloseable {
                 "--dra.agent.mode=registrar",
                 "--dra.agent.node-name=" + NODE,
                 "--dra.agent.wipe.delay=" + wipeDelay.toMillis() + "ms",
-                "--dra.agent.kubernetes.field-selectors=client"));
+                "--dra.agent.kubernetes.field-selectors=client",
+                // the in-memory API logs every request at INFO
+                "--logging.level.io.fabric8.mockwebserver=WARN"));
     args.addAll(List.of(extraArgs));
     // The agent's own client of the in-memory API, handed over as the context's client bean.
     agent =

@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOffExecution;
@@ -154,11 +155,14 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       }
     }
     SliceWiper.Outcome outcome;
+    MDC.put("driver", entry.driver);
     try {
       outcome = wiper.wipe(entry.driver, config.dryRun(), () -> stillWanted(entry));
     } catch (RuntimeException e) {
       retry(entry, e);
       return;
+    } finally {
+      MDC.remove("driver");
     }
     synchronized (lock) {
       if (outcome.stoppedEarly() || stopped) {

@@ -182,6 +182,8 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       retryLater(state, generation, attempt, null, "internal error: " + e);
     } finally {
       MDC.remove("registrationSocket");
+      MDC.remove("driver");
+      MDC.remove("endpoint");
     }
   }
 
@@ -192,6 +194,10 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       RegistrationClient.Session session,
       PluginInfo info) {
     Decision decision = validator.decide(info, state.socket);
+    if (decision instanceof Decision.Accept accepted) {
+      MDC.put("driver", accepted.driver());
+      MDC.put("endpoint", accepted.endpoint());
+    }
     if (decision instanceof Decision.Accept accept) {
       accept(state, generation, attempt, session, accept);
     } else if (decision instanceof Decision.Refuse refuse) {
