@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -100,6 +101,18 @@ class OrphanSweeperTest {
   }
 
   @Test
+  void aDriverStillConnectingIsNotSwept() {
+    h.registered(ORPHAN, "o1");
+    h.connected(LIVE, "l1");
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).hasSize(4);
+  }
+
+  @Test
   void theSweepWaitsWhileTheInventoryIsNotSynced() {
     h.connected(LIVE, "l1");
     SliceInventory notStarted = new SliceInventory(client, properties);
@@ -143,6 +156,37 @@ class OrphanSweeperTest {
 
     h.scheduler.advance(GRACE);
     assertThat(Slices.names(client)).doesNotContain("stray-1").contains("orphan-1", "live-1");
+  }
+
+  /**
+   * The sweep reads which drivers are served, then asks for wipes. A registration landing between
+   * the two must still win (invariant 1): the inventory double registers the driver exactly there.
+   */
+  @Test
+  void aRegistrationBetweenTheSweepsReadAndItsRequestWins() {
+    h.connected(LIVE, "l1");
+    SliceInventory racing =
+        new SliceInventory(client, properties) {
+          private boolean registered;
+
+          @Override
+          public Set<String> drivers() {
+            if (!registered) {
+              registered = true;
+              h.connected(ORPHAN, "o1");
+            }
+            return super.drivers();
+          }
+        };
+    startAndSync(racing);
+    OrphanSweeper sweeper = sweeper(racing);
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+    h.scheduler.advance(GRACE);
+
+    assertThat(h.wipes.pending()).isEmpty();
+    assertThat(Slices.names(client)).hasSize(4);
   }
 
   @Test

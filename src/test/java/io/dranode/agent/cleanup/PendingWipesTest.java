@@ -175,6 +175,48 @@ class PendingWipesTest {
     assertThat(h.seen).extracting(AgentEvent::type).doesNotContain(AgentEvent.Type.WIPE_SCHEDULED);
   }
 
+  /** Invariant 4: a driver that registers again inside the grace period keeps its slices. */
+  @Test
+  void registrationInsideGracePeriodHoldsTheWipeUntilItConnects() {
+    h.connected(A, "a1");
+    Slices.create(client, slice("a-1", NODE, A));
+    h.deregistered(A, "a1");
+
+    h.scheduler.advance(Duration.ofSeconds(25));
+    h.registered(A, "a2"); // the restarted driver is back, its connection not yet READY
+    h.scheduler.advance(Duration.ofSeconds(10)); // past the first deadline
+    assertThat(Slices.names(client)).containsExactly("a-1");
+
+    h.connection(A, "a2", ConnectionState.CONNECTED);
+    assertThat(h.wipes.pendingFor(A)).isEmpty();
+    h.scheduler.advance(Duration.ofHours(1));
+    assertThat(Slices.names(client)).containsExactly("a-1");
+    assertThat(h.wipes.recent())
+        .first()
+        .extracting(WipeRecord::result)
+        .isEqualTo(WipeRecord.Result.CANCELLED);
+  }
+
+  /** ...and if that new instance never connects, the wipe goes ahead, with the first deadline. */
+  @Test
+  void registrationThatNeverConnectsResumesTheWipe() {
+    h.connected(A, "a1");
+    Slices.create(client, slice("a-1", NODE, A));
+    h.deregistered(A, "a1");
+    h.scheduler.advance(Duration.ofSeconds(25));
+    h.registered(A, "a2");
+    h.scheduler.advance(Duration.ofSeconds(10));
+
+    h.connection(A, "a2", ConnectionState.DISCONNECTED);
+    h.scheduler.runDue();
+
+    assertThat(Slices.names(client)).isEmpty();
+    assertThat(h.wipes.recent())
+        .first()
+        .extracting(WipeRecord::result)
+        .isEqualTo(WipeRecord.Result.DELETED);
+  }
+
   @Test
   void rollingUpdateNeverWipes() {
     h.connected(A, "old");
@@ -248,6 +290,42 @@ class PendingWipesTest {
         .isEqualTo(WipeRecord.Result.CANCELLED);
     h.scheduler.advance(Duration.ofHours(1));
     assertThat(Slices.names(client)).hasSize(2);
+  }
+
+  /** An instance registers while the wipe deletes: the wipe stops and waits for its connection. */
+  @Test
+  void registrationWhileWipeRunsHoldsItUntilTheInstanceFails() {
+    h = wiperThatOnSecondCheck(() -> self.registered(B, "b2"), () -> {});
+    h.connected(B, "b1");
+    Slices.create(client, slice("b-1", NODE, B), slice("b-2", NODE, B), slice("b-3", NODE, B));
+
+    h.connection(B, "b1", ConnectionState.DISCONNECTED);
+    h.scheduler.advance(GRACE);
+    assertThat(Slices.names(client)).hasSize(2);
+    assertThat(h.wipes.pendingFor(B)).isPresent();
+    assertThat(h.scheduler.queued()).isEmpty(); // held, not polling
+
+    h.connection(B, "b2", ConnectionState.DISCONNECTED);
+    h.scheduler.runDue();
+    assertThat(Slices.names(client)).isEmpty();
+    assertThat(h.wipes.pending()).isEmpty();
+  }
+
+  /**
+   * The same, but the new instance goes away again after the wipe decided to stop and before it
+   * returned: that UNUSABLE found nothing held, so the wipe itself must go on, not wait forever.
+   */
+  @Test
+  void instanceThatComesAndGoesDuringTheWipeDoesNotStrandIt() {
+    h = wiperThatOnSecondCheck(() -> self.registered(B, "b2"), () -> self.deregistered(B, "b2"));
+    h.connected(B, "b1");
+    Slices.create(client, slice("b-1", NODE, B), slice("b-2", NODE, B), slice("b-3", NODE, B));
+
+    h.connection(B, "b1", ConnectionState.DISCONNECTED);
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).isEmpty();
+    assertThat(h.wipes.pending()).isEmpty();
   }
 
   @SuppressWarnings("NullAway.Init") // set by wiperThatOnSecondCheck, read only by its double
@@ -372,6 +450,27 @@ class PendingWipesTest {
               assertThat(r.detail()).contains("after 1 attempt(s)");
             });
     assertThat(Slices.names(client)).doesNotContain("a-2");
+  }
+
+  /** Invariants 1 and 2, side by side: only this node's slices of the unusable driver go. */
+  @Test
+  void otherNodesAndUsableDriversAreNeverTouched() {
+    h.connected(A, "a1");
+    h.connected(B, "b1");
+    Slices.create(
+        client,
+        slice("a-here", NODE, A),
+        slice("a-there", OTHER_NODE, A),
+        slice("b-here", NODE, B),
+        slice("b-there", OTHER_NODE, B));
+
+    h.connection(B, "b1", ConnectionState.DISCONNECTED);
+    h.scheduler.advance(GRACE);
+    // The orphan sweep asks too; a usable driver is refused even when asked directly.
+    h.wipes.request(A, "test", h.clock.instant());
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).containsExactlyInAnyOrder("a-here", "a-there", "b-there");
   }
 
   private static Status status(int code) {
