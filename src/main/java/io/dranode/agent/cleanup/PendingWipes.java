@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +29,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * The pending-wipe state machine. A driver that becomes unusable gets a wipe due one grace period
  * later (a second request keeps the first deadline); the driver becoming usable cancels it, and a
- * running wipe stops before its next delete. Failed attempts are rescheduled with the kubelet's
+ * running wipe stops before its next delete. A driver with an instance that registered and is still
+ * connecting is not wiped: a wipe due meanwhile is held until that instance connects (cancelled) or
+ * fails (resumed with its first deadline). Failed attempts are rescheduled with the kubelet's
  * backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link #stop()} cancels
  * everything and refuses new work, so that nothing of ours runs after the context closes.
  */
@@ -52,6 +55,9 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private final Object lock = new Object();
   private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
   private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock
+  // Drivers last reported USABLE or CONNECTING: their slices are served, never wiped. Tracked here,
+  // under our lock, so that a request racing with a registration cannot slip in after it.
+  private final Map<String, DriverState> served = new HashMap<>(); // guarded by lock
   private boolean stopped; // guarded by lock
   private final LongAdder[] finished = new LongAdder[WipeRecord.Result.values().length];
   private final LongAdder deleted = new LongAdder();
@@ -91,6 +97,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     @Nullable String lastError;
     int attempts;
     boolean cancelled;
+    boolean held; // due while an instance was connecting; waits for the driver's next state
 
     Entry(String driver, Instant scheduledAt, Instant dueAt, String reason) {
       this.driver = driver;
@@ -102,17 +109,39 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   @Override
   public void driverStateChanged(String driver, DriverState state, String reason) {
-    switch (state) {
-      case UNUSABLE -> request(driver, reason, clock.instant().plus(config.delay()));
-      case USABLE -> cancel(driver, "driver usable again (" + reason + ")");
-      case CONNECTING -> {}
+    synchronized (lock) {
+      switch (state) {
+        case UNUSABLE -> {
+          served.remove(driver);
+          Entry entry = entries.get(driver);
+          if (entry != null && entry.held) {
+            resume(entry, reason);
+          } else {
+            request(driver, reason, clock.instant().plus(config.delay()));
+          }
+        }
+        case USABLE -> {
+          served.put(driver, state);
+          cancel(driver, "driver usable again (" + reason + ")");
+        }
+        // Neither schedules nor cancels: the connection attempt decides, and a wipe that falls
+        // due meanwhile is held.
+        case CONNECTING -> served.put(driver, state);
+      }
     }
   }
 
-  /** Schedules a wipe due at the given time, unless one is pending already (its deadline stays). */
+  /**
+   * Schedules a wipe due at the given time, unless one is pending already (its deadline stays) or
+   * the driver is usable or connecting (a sweep that saw it unusable a moment ago is refused).
+   */
   public void request(String driver, String reason, Instant dueAt) {
     synchronized (lock) {
       if (stopped || !config.enabled() || entries.containsKey(driver)) {
+        return;
+      }
+      if (served.containsKey(driver)) {
+        log.debug("No wipe of {}: it is {} ({})", driver, served.get(driver), reason);
         return;
       }
       Entry entry = new Entry(driver, clock.instant(), dueAt, reason);
@@ -149,6 +178,11 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
         return;
       }
+      entry.handle = null;
+      if (served.containsKey(entry.driver)) {
+        hold(entry);
+        return;
+      }
       entry.attempts++;
       if (entry.startedAt == null) {
         entry.startedAt = clock.instant();
@@ -165,8 +199,18 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       MDC.remove("driver");
     }
     synchronized (lock) {
-      if (outcome.stoppedEarly() || stopped) {
+      if (stopped || entry.cancelled) {
         return; // cancel() or stop() already accounted for it
+      }
+      if (outcome.stoppedEarly()) {
+        // An instance registered while we were deleting. If it already failed again, its
+        // UNUSABLE found this entry not held: go on at once instead of waiting for another change.
+        if (served.containsKey(entry.driver)) {
+          hold(entry);
+        } else {
+          resume(entry, "the instance that interrupted the wipe is gone again");
+        }
+        return;
       }
       if (entries.get(entry.driver) == entry) {
         entries.remove(entry.driver);
@@ -216,8 +260,26 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   private boolean stillWanted(Entry entry) {
     synchronized (lock) {
-      return !stopped && !entry.cancelled;
+      return !stopped && !entry.cancelled && !served.containsKey(entry.driver);
     }
+  }
+
+  /** Parks a due wipe while an instance of its driver connects. Caller holds the lock. */
+  private void hold(Entry entry) {
+    entry.held = true;
+    log.info("Wipe of {} held: an instance registered and is connecting", entry.driver);
+  }
+
+  /**
+   * The connecting instance failed: the held wipe runs, on its first deadline. Caller holds the
+   * lock.
+   */
+  private void resume(Entry entry, String reason) {
+    entry.held = false;
+    Instant now = clock.instant();
+    Instant at = entry.dueAt.isAfter(now) ? entry.dueAt : now;
+    entry.handle = scheduler.schedule(() -> run(entry), at);
+    log.info("Wipe of {} resumed, due at {}: {}", entry.driver, at, reason);
   }
 
   /** Wipes that are due or being retried, by driver name. */

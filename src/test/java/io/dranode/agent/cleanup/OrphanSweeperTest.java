@@ -1,0 +1,221 @@
+package io.dranode.agent.cleanup;
+
+import static io.dranode.agent.cleanup.Slices.NODE;
+import static io.dranode.agent.cleanup.Slices.OTHER_NODE;
+import static io.dranode.agent.cleanup.Slices.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Restart safety: unlike the kubelet, the agent does not wipe the node's slices when it starts. It
+ * sweeps one grace period later, and only the slices of drivers that did not come back; live
+ * drivers, connecting drivers and other nodes keep theirs. A real {@link SliceInventory} (an
+ * informer on the CRUD mock, listing everything and filtering on the client) feeds the sweeper.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class OrphanSweeperTest {
+
+  static final String LIVE = "live.example.com";
+  static final String ORPHAN = "orphan.example.com";
+  static final Duration GRACE = Duration.ofSeconds(30);
+  static final Duration SWEEP_INTERVAL = Duration.ofMinutes(5);
+
+  // Both set by the mock-server extension before any test runs.
+  @SuppressWarnings("NullAway.Init")
+  static KubernetesClient client;
+
+  @SuppressWarnings("NullAway.Init")
+  static KubernetesMockServer server;
+
+  final AgentProperties properties = Slices.properties(FieldSelectors.CLIENT);
+  WipeHarness h;
+  @Nullable SliceInventory inventory;
+
+  @BeforeEach
+  void freshServer() {
+    server.reset();
+    client.nodes().resource(Slices.node(NODE)).create();
+    h = new WipeHarness(client, properties);
+    Slices.create(
+        client,
+        slice("live-1", NODE, LIVE),
+        slice("orphan-1", NODE, ORPHAN),
+        slice("orphan-2", NODE, ORPHAN),
+        slice("orphan-elsewhere", OTHER_NODE, ORPHAN));
+  }
+
+  @AfterEach
+  void stopInventory() {
+    if (inventory != null) {
+      inventory.stop();
+    }
+  }
+
+  @Test
+  void afterRestartOnlyOrphansAreSweptAndOnlyAfterTheGracePeriod() {
+    h.connected(LIVE, "l1");
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+
+    sweeper.start();
+    h.scheduler.advance(GRACE.minusMillis(1));
+    assertThat(h.wipes.pending()).isEmpty();
+    assertThat(Slices.names(client)).hasSize(4);
+
+    h.scheduler.advance(Duration.ofMillis(1));
+
+    assertThat(Slices.names(client)).containsExactlyInAnyOrder("live-1", "orphan-elsewhere");
+    assertThat(h.wipes.recent())
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.driver()).isEqualTo(ORPHAN);
+              assertThat(r.deleted()).isEqualTo(2);
+            });
+    assertThat(h.scheduler.queued()).containsExactly(h.clock.instant().plus(SWEEP_INTERVAL));
+  }
+
+  @Test
+  void aDriverThatComesBackDuringTheFirstGracePeriodKeepsItsSlices() {
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+
+    h.scheduler.advance(Duration.ofSeconds(10));
+    h.connected(ORPHAN, "o1");
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).contains("orphan-1", "orphan-2");
+    // LIVE never registered in this test: it is the orphan now.
+    assertThat(Slices.names(client)).doesNotContain("live-1");
+  }
+
+  @Test
+  void aDriverStillConnectingIsNotSwept() {
+    h.registered(ORPHAN, "o1");
+    h.connected(LIVE, "l1");
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).hasSize(4);
+  }
+
+  @Test
+  void theSweepWaitsWhileTheInventoryIsNotSynced() {
+    h.connected(LIVE, "l1");
+    SliceInventory notStarted = new SliceInventory(client, properties);
+    OrphanSweeper sweeper = sweeper(notStarted);
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+
+    // No LIST yet: "no slices known" must not be mistaken for "no slices".
+    assertThat(notStarted.synced()).isFalse();
+    assertThat(h.wipes.pending()).isEmpty();
+    assertThat(Slices.names(client)).hasSize(4);
+    assertThat(h.scheduler.queued()).containsExactly(h.clock.instant().plus(GRACE));
+
+    inventory = notStarted;
+    notStarted.start();
+    await().atMost(Duration.ofSeconds(10)).until(notStarted::synced);
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client)).containsExactlyInAnyOrder("live-1", "orphan-elsewhere");
+  }
+
+  @Test
+  void laterOrphansGetTheNormalGracePeriod() {
+    h.connected(LIVE, "l1");
+    h.connected(ORPHAN, "o1");
+    SliceInventory synced = syncedInventory();
+    OrphanSweeper sweeper = sweeper(synced);
+    sweeper.start();
+    h.scheduler.advance(GRACE); // start-up sweep: nothing to do
+    assertThat(h.wipes.recent()).isEmpty();
+
+    // A slice of a driver this node never saw, e.g. left by an agent that crashed.
+    Slices.create(client, slice("stray-1", NODE, "stray.example.com"));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> synced.drivers().contains("stray.example.com"));
+    h.scheduler.advance(SWEEP_INTERVAL);
+    assertThat(h.wipes.pendingFor("stray.example.com"))
+        .hasValueSatisfying(p -> assertThat(p.dueAt()).isEqualTo(h.clock.instant().plus(GRACE)));
+
+    h.scheduler.advance(GRACE);
+    assertThat(Slices.names(client)).doesNotContain("stray-1").contains("orphan-1", "live-1");
+  }
+
+  /**
+   * The sweep reads which drivers are served, then asks for wipes. A registration landing between
+   * the two must still win (invariant 1): the inventory double registers the driver exactly there.
+   */
+  @Test
+  void aRegistrationBetweenTheSweepsReadAndItsRequestWins() {
+    h.connected(LIVE, "l1");
+    SliceInventory racing =
+        new SliceInventory(client, properties) {
+          private boolean registered;
+
+          @Override
+          public Set<String> drivers() {
+            if (!registered) {
+              registered = true;
+              h.connected(ORPHAN, "o1");
+            }
+            return super.drivers();
+          }
+        };
+    startAndSync(racing);
+    OrphanSweeper sweeper = sweeper(racing);
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+    h.scheduler.advance(GRACE);
+
+    assertThat(h.wipes.pending()).isEmpty();
+    assertThat(Slices.names(client)).hasSize(4);
+  }
+
+  @Test
+  void stopCancelsTheNextSweep() {
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+    assertThat(h.scheduler.queued()).hasSize(1);
+
+    sweeper.stop();
+
+    assertThat(h.scheduler.queued()).isEmpty();
+    assertThat(sweeper.isRunning()).isFalse();
+    h.scheduler.advance(Duration.ofHours(1));
+    assertThat(Slices.names(client)).hasSize(4);
+  }
+
+  private OrphanSweeper sweeper(SliceInventory source) {
+    return new OrphanSweeper(source, h.store, h.wipes, h.scheduler, h.clock, properties);
+  }
+
+  private SliceInventory syncedInventory() {
+    return startAndSync(new SliceInventory(client, properties));
+  }
+
+  private SliceInventory startAndSync(SliceInventory created) {
+    inventory = created;
+    created.start();
+    await().atMost(Duration.ofSeconds(10)).until(created::synced);
+    await().atMost(Duration.ofSeconds(10)).until(() -> created.byDriver().size() == 2);
+    return created;
+  }
+}
