@@ -181,7 +181,7 @@ class LifecycleTest {
   void closeAtARandomMoment() {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     Duration apiDelay = Duration.ofMillis(random.nextInt(0, 200));
-    ConfigurableApplicationContext context = start();
+    ConfigurableApplicationContext context = start(WebApplicationType.NONE);
     PendingWipes wipes = context.getBean(PendingWipes.class);
     registerBothThenDeregisterA(context, apiDelay);
     switch (random.nextInt(3)) {
@@ -201,10 +201,19 @@ class LifecycleTest {
 
   /** Command-line arguments: they win over application.yaml, as they would in a pod. */
   private ConfigurableApplicationContext start() {
+    return start(WebApplicationType.SERVLET);
+  }
+
+  /**
+   * The whole agent; the repeated stress variant leaves out the web and gRPC servers, which own no
+   * background work of ours, to keep 50 runs within a minute or two.
+   */
+  private ConfigurableApplicationContext start(WebApplicationType web) {
     ConfigurableApplicationContext started =
         new SpringApplicationBuilder(DraNodeAgentApplication.class)
-            .web(WebApplicationType.SERVLET)
+            .web(web)
             .run(
+                "--spring.grpc.server.enabled=" + (web != WebApplicationType.NONE),
                 "--dra.agent.node-name=worker",
                 "--dra.agent.kubelet-root-dir=" + root,
                 "--dra.agent.wipe.delay=" + WIPE_DELAY.toMillis() + "ms",
