@@ -37,6 +37,7 @@ final class AgentFlags {
     if (!options.maxRam().isEmpty()) {
       flags.add("-XX:MaxRAM=" + options.maxRam());
     }
+    flags.addAll(options.agentFlags());
     return flags;
   }
 

@@ -16,9 +16,17 @@ import java.util.Locale;
  * @param idle the steady-state window (the issue asks for 10 minutes)
  * @param jfr record a JFR profile of every agent process
  * @param maxRam the memory the agent's JVM sizes itself from (the container limit), or empty
+ * @param agentFlags more JVM flags for the agent, after the image's (for experiments; they win)
  */
 record BenchOptions(
-    Path jar, Path out, List<String> only, int runs, Duration idle, boolean jfr, String maxRam) {
+    Path jar,
+    Path out,
+    List<String> only,
+    int runs,
+    Duration idle,
+    boolean jfr,
+    String maxRam,
+    List<String> agentFlags) {
 
   static final List<String> ALL =
       List.of(
@@ -55,7 +63,10 @@ record BenchOptions(
         runs,
         parseDuration(System.getProperty("bench.idle", "10m")),
         Boolean.parseBoolean(System.getProperty("bench.jfr", "false")),
-        System.getProperty("bench.maxRam", "256m").trim());
+        System.getProperty("bench.maxRam", "256m").trim(),
+        Arrays.stream(System.getProperty("bench.agentFlags", "").trim().split("\\s+"))
+            .filter(f -> !f.isEmpty())
+            .toList());
   }
 
   /** {@code 90s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */

@@ -9,16 +9,17 @@ import java.util.Map;
 
 /**
  * 5. One driver with 1,000 slices on this node is wiped. Decoys prove the filter: 100 slices of the
- * same driver on another node and 100 of another driver on this node must survive. Reported: from
- * the deadline to the {@code wiped} event, the first to last request at the API, and the number of
- * API calls the wipe made.
+ * same driver on another node and 100 of another (registered) driver on this node must survive.
+ * Reported: from the deadline to the {@code wiped} event, the first to last request at the API, and
+ * the number of API calls the wipe made.
  */
 final class BulkWipe implements Benchmark {
 
   static final String DRIVER = "bulk.bench.example";
+  static final String OTHER_DRIVER = "other.bench.example";
   static final int SLICES = 1000;
   static final int DECOYS = 100;
-  static final Duration BOUND = Duration.ofSeconds(120);
+  static final Duration BOUND = Duration.ofSeconds(60);
 
   @Override
   public String id() {
@@ -41,23 +42,27 @@ final class BulkWipe implements Benchmark {
   @Override
   public void run(BenchContext context, RunRecord out) throws Exception {
     try (BenchRun env = new BenchRun()) {
+      env.startAgent(context, "bulk-" + out.run, "--dra.agent.wipe.delay=1s");
+      EventStream events = env.events();
+      // Both drivers are registered before their slices exist: the start-up sweep (one wipe delay
+      // after start) would otherwise, rightly, wipe the slices of a driver not registered yet.
+      BenchPlugin plugin =
+          env.own(new BenchPlugin(DRIVER, env.kubeletRoot).start(context.pluginLoops()));
+      BenchPlugin other =
+          env.own(new BenchPlugin(OTHER_DRIVER, env.kubeletRoot).start(context.pluginLoops()));
+      for (BenchPlugin p : List.of(plugin, other)) {
+        long created = p.appear();
+        p.awaitRegistered(created, BOUND);
+        events.await("connected", p.driver(), created, BOUND);
+      }
       for (int i = 0; i < SLICES; i++) {
         env.api.createSlice(String.format(Locale.ROOT, "bulk-%04d", i), DRIVER, AgentProcess.NODE);
       }
       for (int i = 0; i < DECOYS; i++) {
         env.api.createSlice(String.format(Locale.ROOT, "other-node-%03d", i), DRIVER, "node-b");
         env.api.createSlice(
-            String.format(Locale.ROOT, "other-driver-%03d", i),
-            "other.bench.example",
-            AgentProcess.NODE);
+            String.format(Locale.ROOT, "other-driver-%03d", i), OTHER_DRIVER, AgentProcess.NODE);
       }
-      env.startAgent(context, "bulk-" + out.run, "--dra.agent.wipe.delay=1s");
-      EventStream events = env.events();
-      BenchPlugin plugin =
-          env.own(new BenchPlugin(DRIVER, env.kubeletRoot).start(context.pluginLoops()));
-      long created = plugin.appear();
-      plugin.awaitRegistered(created, BOUND);
-      events.await("connected", DRIVER, created, BOUND);
       awaitInventory(env);
 
       int mark = env.api.mark();
@@ -106,9 +111,18 @@ final class BulkWipe implements Benchmark {
   /** Waits until the agent's informer shows all the slices (so the wipe does not race it). */
   private static void awaitInventory(BenchRun env) throws Exception {
     long deadline = System.nanoTime() + BOUND.toNanos();
+    String last = "";
     while (System.nanoTime() < deadline) {
-      for (var driver :
-          Rest.get(env.agent().api("/api/v1/resourceslices")).body().path("drivers")) {
+      var body = Rest.get(env.agent().api("/api/v1/resourceslices")).body();
+      last = "";
+      for (var driver : body.path("drivers")) {
+        last +=
+            driver.path("driver").asString()
+                + ": "
+                + driver.path("slices").size()
+                + " from "
+                + driver.path("slices").path(0).path("name").asString()
+                + "; ";
         if (DRIVER.equals(driver.path("driver").asString())
             && driver.path("slices").size() == SLICES) {
           return;
@@ -116,6 +130,13 @@ final class BulkWipe implements Benchmark {
       }
       Thread.sleep(50); // polling period of a bounded wait
     }
-    throw new IllegalStateException("the agent's inventory never showed " + SLICES + " slices");
+    throw new IllegalStateException(
+        "the agent's inventory never showed "
+            + SLICES
+            + " slices: "
+            + last
+            + " (the API holds "
+            + env.api.slices().size()
+            + ")");
   }
 }

@@ -56,10 +56,10 @@ final class SteadyState implements Benchmark {
                 new BenchPlugin(
                         String.format(Locale.ROOT, "i%02d.bench.example", i), env.kubeletRoot)
                     .start(context.pluginLoops()));
-        env.api.createSlice(plugin.driver() + "-slice", plugin.driver(), AgentProcess.NODE);
         long created = plugin.appear();
         plugin.awaitRegistered(created, BOUND);
         env.events().await("connected", plugin.driver(), created, BOUND);
+        env.api.createSlice(plugin.driver() + "-slice", plugin.driver(), AgentProcess.NODE);
       }
       awaitWatching(agent);
       Map<String, Integer> startup = env.api.countByKind(start);

@@ -46,10 +46,11 @@ final class WipeLateness implements Benchmark {
                 new BenchPlugin(
                         String.format(Locale.ROOT, "w%03d.bench.example", i), env.kubeletRoot)
                     .start(context.pluginLoops()));
-        env.api.createSlice(sliceName(plugin.driver()), plugin.driver(), AgentProcess.NODE);
         long created = plugin.appear();
         plugin.awaitRegistered(created, BOUND);
         events.await("connected", plugin.driver(), created, BOUND);
+        // After registering: the start-up sweep must not find it as an orphan.
+        env.api.createSlice(sliceName(plugin.driver()), plugin.driver(), AgentProcess.NODE);
         plugins.add(plugin);
       }
       Samples delete = new Samples();
