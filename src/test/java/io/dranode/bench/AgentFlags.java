@@ -28,7 +28,7 @@ final class AgentFlags {
     if (!m.find()) {
       throw new IllegalStateException("no ENV JAVA_OPTS=\"…\" in " + dockerfile);
     }
-    return Arrays.stream(m.group(1).trim().split("\\s+")).toList();
+    return Arrays.stream(m.group(1).trim().split("\\s+", -1)).toList();
   }
 
   /** The image's flags plus the memory limit; what the results table states. */

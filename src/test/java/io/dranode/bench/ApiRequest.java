@@ -36,7 +36,7 @@ record ApiRequest(
 
   /** {@code /api/v1/<res>[/name]} or {@code /apis/<group>/<version>/<res>[/name]}. */
   private boolean collection() {
-    String[] parts = path.replaceAll("^/+|/+$", "").split("/");
+    String[] parts = path.replaceAll("^/+|/+$", "").split("/", -1);
     int rest = parts.length - (parts.length > 0 && parts[0].equals("api") ? 2 : 3);
     if (rest >= 3 && parts[parts.length - rest].equals("namespaces")) {
       rest -= 2;

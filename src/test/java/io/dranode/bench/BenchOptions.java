@@ -45,7 +45,7 @@ record BenchOptions(
     List<String> selected =
         only.equals("all") || only.isEmpty()
             ? ALL
-            : Arrays.stream(only.split(",")).map(String::trim).toList();
+            : Arrays.stream(only.split(",", -1)).map(String::trim).toList();
     for (String id : selected) {
       if (!ALL.contains(id)) {
         throw new IllegalArgumentException("unknown benchmark '" + id + "'; known: " + ALL);
@@ -64,7 +64,7 @@ record BenchOptions(
         parseDuration(System.getProperty("bench.idle", "10m")),
         Boolean.parseBoolean(System.getProperty("bench.jfr", "false")),
         System.getProperty("bench.maxRam", "256m").trim(),
-        Arrays.stream(System.getProperty("bench.agentFlags", "").trim().split("\\s+"))
+        Arrays.stream(System.getProperty("bench.agentFlags", "").trim().split("\\s+", -1))
             .filter(f -> !f.isEmpty())
             .toList());
   }

@@ -57,7 +57,7 @@ final class ListThroughput implements Benchmark {
   }
 
   static Path wrk() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
       Path candidate = Path.of(dir, "wrk");
       if (Files.isExecutable(candidate)) {
         return candidate;
@@ -116,7 +116,7 @@ final class ListThroughput implements Benchmark {
       double max = millis(latency.group(3));
       out.put("list.rate", Samples.Summary.of(Double.parseDouble(rate.group(1))));
       out.put("list.latency", new Samples.Summary(p50, p99, max, 0));
-      out.put("list.bytes", Samples.Summary.of(bytes));
+      out.put("list.bytes", Samples.Summary.of((double) bytes));
       out.note(
           String.format(
               Locale.ROOT,

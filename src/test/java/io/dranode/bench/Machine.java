@@ -14,7 +14,7 @@ final class Machine {
   /** {@code /proc/loadavg}'s 1-, 5- and 15-minute load averages. */
   static String load() {
     try {
-      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+", -1);
       return parts[0] + " / " + parts[1] + " / " + parts[2];
     } catch (IOException e) {
       return "unknown";
@@ -39,9 +39,9 @@ final class Machine {
       Process p = new ProcessBuilder("free", "-h").redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       p.waitFor(10, TimeUnit.SECONDS);
-      for (String line : out.split("\n")) {
+      for (String line : out.split("\n", -1)) {
         if (line.startsWith("Mem:")) {
-          return "total " + line.trim().split("\\s+")[1];
+          return "total " + line.trim().split("\\s+", -1)[1];
         }
       }
       return out.trim();

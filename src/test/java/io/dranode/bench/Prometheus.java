@@ -21,7 +21,7 @@ final class Prometheus {
                 HttpResponse.BodyHandlers.ofString())
             .body();
     double sum = 0;
-    for (String line : text.split("\n")) {
+    for (String line : text.split("\n", -1)) {
       if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
         sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
