@@ -41,19 +41,19 @@ final class Churn implements Benchmark {
         Measure.of(
             "churn.threads",
             "6b. … threads after − before",
-            "flat (|Δ| ≤ 2)",
+            "flat (Δ within ±2)",
             "threads",
             s -> Math.abs(s.p50()) <= 2),
         Measure.of(
             "churn.fds",
             "6c. … open file descriptors after − before",
-            "flat (|Δ| ≤ 4)",
+            "flat (Δ within ±4)",
             "fds",
             s -> Math.abs(s.p50()) <= 4),
         Measure.of(
             "churn.heap",
             "6d. … heap after full GC, after − before",
-            "flat (|Δ| ≤ 2 MB)",
+            "flat (Δ within ±2 MB)",
             "MB",
             s -> Math.abs(s.p50()) <= 2));
   }
