@@ -1,0 +1,62 @@
+package io.dranode.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agent's JVM flags: the image's {@code JAVA_OPTS}, read from the Dockerfile so the benchmark
+ * never drifts from what ships; the container memory limit the JVM would see in the pod (emulated
+ * with {@code -XX:MaxRAM}, since here it would size its heap from the whole machine); and the
+ * system properties that point its fabric8 client at the in-memory API.
+ */
+final class AgentFlags {
+
+  private static final Pattern JAVA_OPTS = Pattern.compile("ENV JAVA_OPTS=\"([^\"]*)\"");
+
+  private AgentFlags() {}
+
+  /** The Dockerfile's {@code JAVA_OPTS}, split. */
+  static List<String> imageFlags(Path dockerfile) throws IOException {
+    Matcher m = JAVA_OPTS.matcher(Files.readString(dockerfile, StandardCharsets.UTF_8));
+    if (!m.find()) {
+      throw new IllegalStateException("no ENV JAVA_OPTS=\"…\" in " + dockerfile);
+    }
+    return Arrays.stream(m.group(1).trim().split("\\s+", -1)).toList();
+  }
+
+  /** The image's flags plus the memory limit; what the results table states. */
+  static List<String> runtimeFlags(BenchOptions options) throws IOException {
+    List<String> flags = new ArrayList<>(imageFlags(Path.of("Dockerfile")));
+    if (!options.maxRam().isEmpty()) {
+      flags.add("-XX:MaxRAM=" + options.maxRam());
+    }
+    flags.addAll(options.agentFlags());
+    return flags;
+  }
+
+  /** Everything the agent process gets before {@code -jar}. */
+  static List<String> forAgent(BenchOptions options, String apiUrl, Path jfrFile)
+      throws IOException {
+    List<String> flags = new ArrayList<>(runtimeFlags(options));
+    flags.addAll(kubernetes(apiUrl));
+    if (options.jfr()) {
+      flags.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile");
+    }
+    return flags;
+  }
+
+  static List<String> kubernetes(String apiUrl) {
+    return List.of(
+        "-Dkubernetes.master=" + apiUrl,
+        "-Dkubernetes.auth.tryKubeConfig=false",
+        "-Dkubernetes.auth.tryServiceAccount=false",
+        "-Dkubernetes.namespace=default");
+  }
+}
