@@ -232,6 +232,9 @@ class ApiFaultsSoakTest {
             Fault.REFUSED)) {
       assertThat(errorsSeen.get(fault)).as("wipe errors seen during %s", fault).isNotEmpty();
     }
+    // A closed port is named as such, not as the JDK's innermost ClosedChannelException.
+    assertThat(errorsSeen.get(Fault.REFUSED))
+        .allSatisfy(e -> assertThat(e).contains("cannot connect to the API server"));
   }
 
   /** Called by the server while it deletes: invariants 1 and 2. */
