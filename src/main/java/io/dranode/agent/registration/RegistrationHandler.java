@@ -79,7 +79,9 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       Clock clock) {
     this.store = store;
     this.client = client;
-    this.validator = new PluginValidator(properties.kubeletRootDir());
+    this.validator =
+        new PluginValidator(
+            properties.kubeletRootDir(), properties.registryDir(), properties.pluginsDir());
     this.scheduler = scheduler;
     this.executor = executor;
     this.clock = clock;
