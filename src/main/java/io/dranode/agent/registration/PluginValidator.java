@@ -118,6 +118,11 @@ final class PluginValidator {
           + (UNIX_PATH_MAX - 1)
           + " bytes, the limit of a Unix socket path";
     }
+    // A socket path with a newline or an escape sequence is never a real one, and an accepted
+    // endpoint is logged as it is: refused, so that a plugin cannot forge log lines.
+    if (endpoint.chars().anyMatch(Character::isISOControl)) {
+      return "DRA plugin endpoint " + quote(endpoint) + " contains a control character";
+    }
     Path path;
     try {
       path = Path.of(endpoint);

@@ -183,7 +183,17 @@ class PluginValidatorTest {
             "endpoint-is-the-plugins-folder-after-dotdot",
             GOOD_DRIVER,
             "/var/lib/kubelet/plugins/x/..",
-            "plugins folder itself"));
+            "plugins folder itself"),
+        argumentSet(
+            "endpoint-with-a-newline",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins/x\n2026-01-01 INFO forged/dra.sock",
+            "contains a control character"),
+        argumentSet(
+            "endpoint-with-an-escape-sequence",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins/\u001b[2Jx/dra.sock",
+            "contains a control character"));
   }
 
   @ParameterizedTest
