@@ -37,9 +37,13 @@ final class PluginValidator {
   private static final int LIST_CHARS_MAX = 300;
 
   private final Path kubeletRootDir;
+  private final Path registryDir;
+  private final Path pluginsDir;
 
-  PluginValidator(Path kubeletRootDir) {
+  PluginValidator(Path kubeletRootDir, Path registryDir, Path pluginsDir) {
     this.kubeletRootDir = kubeletRootDir.normalize();
+    this.registryDir = registryDir.normalize();
+    this.pluginsDir = pluginsDir.normalize();
   }
 
   /**
@@ -114,6 +118,11 @@ final class PluginValidator {
           + (UNIX_PATH_MAX - 1)
           + " bytes, the limit of a Unix socket path";
     }
+    // A socket path with a newline or an escape sequence is never a real one, and an accepted
+    // endpoint is logged as it is: refused, so that a plugin cannot forge log lines.
+    if (endpoint.chars().anyMatch(Character::isISOControl)) {
+      return "DRA plugin endpoint " + quote(endpoint) + " contains a control character";
+    }
     Path path;
     try {
       path = Path.of(endpoint);
@@ -129,6 +138,15 @@ final class PluginValidator {
           + quote(endpoint)
           + " is not inside the kubelet root folder "
           + kubeletRootDir;
+    }
+    // Inside the root, but a folder the agent knows: it can never be connected to, and the
+    // driver would be registered only to be taken for gone and wiped a grace period later.
+    if (normalized.equals(registryDir) || normalized.equals(pluginsDir)) {
+      return "DRA plugin endpoint "
+          + quote(endpoint)
+          + " is the "
+          + (normalized.equals(registryDir) ? "plugin registration" : "plugins")
+          + " folder itself, not a socket";
     }
     return null;
   }

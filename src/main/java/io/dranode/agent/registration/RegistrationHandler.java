@@ -79,7 +79,9 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       Clock clock) {
     this.store = store;
     this.client = client;
-    this.validator = new PluginValidator(properties.kubeletRootDir());
+    this.validator =
+        new PluginValidator(
+            properties.kubeletRootDir(), properties.registryDir(), properties.pluginsDir());
     this.scheduler = scheduler;
     this.executor = executor;
     this.clock = clock;
@@ -173,7 +175,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       try {
         info = session.getInfo();
       } catch (StatusRuntimeException e) {
-        failed(state, generation, attempt, e);
+        failed(state, generation, attempt, session, e);
         return;
       }
       decide(state, generation, attempt, session, info);
@@ -288,18 +290,29 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
     }
   }
 
-  private void failed(SocketState state, long generation, int attempt, StatusRuntimeException e) {
+  private void failed(
+      SocketState state,
+      long generation,
+      int attempt,
+      RegistrationClient.Session session,
+      StatusRuntimeException e) {
     Status.Code code = e.getStatus().getCode();
     String reason = describe(e.getStatus());
     if (code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.UNIMPLEMENTED) {
       // Not a transient failure: an oversized answer or no registration service at all.
+      boolean current;
       synchronized (lock) {
-        if (state.generation == generation) {
+        current = state.generation == generation;
+        if (current) {
           store.reject(new Rejection(state.socket, null, reason, attempt, clock.instant(), false));
           rejected.increment();
         }
       }
       log.warn("Refused plugin at {}: {}", state.socket, reason);
+      // A plugin whose answer was too big has a registration service that can hear why.
+      if (current && code == Status.Code.RESOURCE_EXHAUSTED) {
+        notifyPlugin(session, state.socket, false, reason);
+      }
       return;
     }
     retryLater(state, generation, attempt, code, reason);

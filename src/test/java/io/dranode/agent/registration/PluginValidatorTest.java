@@ -30,7 +30,8 @@ class PluginValidatorTest {
   private static final String GOOD_DRIVER = "good.example.com";
   private static final String GOOD_ENDPOINT = "/var/lib/kubelet/plugins/foo/plugin.sock";
 
-  private final PluginValidator validator = new PluginValidator(ROOT);
+  private final PluginValidator validator =
+      new PluginValidator(ROOT, ROOT.resolve("plugins_registry"), ROOT.resolve("plugins"));
 
   private static PluginInfo dra(String driver, String endpoint, List<String> versions) {
     return PluginInfo.newBuilder()
@@ -171,8 +172,28 @@ class PluginValidatorTest {
             GOOD_DRIVER,
             "/var/lib/kubelet-evil/plugins/dra.sock",
             "is not inside"),
+        argumentSet("endpoint-is-rootDir-itself", GOOD_DRIVER, "/var/lib/kubelet", "is not inside"),
+        // Not upstream's: folders the agent knows, inside the root but never a socket.
         argumentSet(
-            "endpoint-is-rootDir-itself", GOOD_DRIVER, "/var/lib/kubelet", "is not inside"));
+            "endpoint-is-the-registry-folder",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins_registry/",
+            "plugin registration folder itself"),
+        argumentSet(
+            "endpoint-is-the-plugins-folder-after-dotdot",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins/x/..",
+            "plugins folder itself"),
+        argumentSet(
+            "endpoint-with-a-newline",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins/x\n2026-01-01 INFO forged/dra.sock",
+            "contains a control character"),
+        argumentSet(
+            "endpoint-with-an-escape-sequence",
+            GOOD_DRIVER,
+            "/var/lib/kubelet/plugins/\u001b[2Jx/dra.sock",
+            "contains a control character"));
   }
 
   @ParameterizedTest

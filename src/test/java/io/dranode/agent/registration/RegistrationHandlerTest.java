@@ -343,6 +343,23 @@ class RegistrationHandlerTest {
   }
 
   @Test
+  void anOversizedAnswerIsRefusedAndTheReasonSentBack() throws Exception {
+    // More than RegistrationClient.MAX_MESSAGE_BYTES: refused unread, not retried.
+    FakePlugin big =
+        serve("big.sock", dra("a".repeat(100 * 1024), endpoint("big"), "v1.DRAPlugin"));
+    RegistrationHandler handler = start(Mode.REGISTRAR);
+
+    handler.socketCreated(big.socket);
+
+    Rejection rejection = awaitRejection(big.socket, r -> !r.retrying());
+    assertThat(rejection.reason()).startsWith("RESOURCE_EXHAUSTED");
+    assertThat(rejection.attempts()).isEqualTo(1);
+    RegistrationStatus status = nextNotification(big);
+    assertThat(status.getPluginRegistered()).isFalse();
+    assertThat(status.getError()).isEqualTo(rejection.reason());
+  }
+
+  @Test
   void aPluginWithoutTheRegistrationServiceIsRefusedNotRetried() throws Exception {
     // A plain gRPC server (here: the fake of a DRA service socket) answers UNIMPLEMENTED.
     Path socket = registry.resolve("wrong.sock");
