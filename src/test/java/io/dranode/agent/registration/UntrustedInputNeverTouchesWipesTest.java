@@ -87,7 +87,9 @@ class UntrustedInputNeverTouchesWipesTest {
     store.setConnection(LIVE, endpoint("live"), ConnectionState.CONNECTED);
     stateChanges.clear();
 
-    Decision decision = new PluginValidator(ROOT).decide(info, SOCKET);
+    Decision decision =
+        new PluginValidator(ROOT, ROOT.resolve("plugins_registry"), ROOT.resolve("plugins"))
+            .decide(info, SOCKET);
 
     assertThat(decision).isInstanceOf(Decision.Refuse.class);
     String refusal = ((Decision.Refuse) decision).reason();
