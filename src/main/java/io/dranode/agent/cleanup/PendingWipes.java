@@ -98,6 +98,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     int attempts;
     boolean cancelled;
     boolean held; // due while an instance was connecting; waits for the driver's next state
+    boolean inFlight; // an attempt is calling the API server
+    @Nullable String cancelledWhileInFlight; // why; recorded when that attempt returns
 
     Entry(String driver, Instant scheduledAt, Instant dueAt, String reason) {
       this.driver = driver;
@@ -167,7 +169,13 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (entry.handle != null) {
         entry.handle.cancel();
       }
-      record(entry, 0, WipeRecord.Result.CANCELLED, why);
+      if (entry.inFlight) {
+        // A delete already sent cannot be taken back: the record waits for the attempt to say
+        // how many slices went, so that the history never claims fewer deletions than happened.
+        entry.cancelledWhileInFlight = why;
+      } else {
+        record(entry, 0, WipeRecord.Result.CANCELLED, why);
+      }
       publish(AgentEvent.Type.WIPE_CANCELLED, driver, why);
       log.info("Wipe of {} cancelled: {}", driver, why);
     }
@@ -187,6 +195,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (entry.startedAt == null) {
         entry.startedAt = clock.instant();
       }
+      entry.inFlight = true;
     }
     SliceWiper.Outcome outcome;
     MDC.put("driver", entry.driver);
@@ -199,6 +208,9 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       MDC.remove("driver");
     }
     synchronized (lock) {
+      if (finishedCancelled(entry, outcome.deleted())) {
+        return;
+      }
       if (stopped || entry.cancelled) {
         return; // cancel() or stop() already accounted for it
       }
@@ -232,6 +244,9 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private void retry(Entry entry, RuntimeException failure) {
     String error = failure.getMessage() == null ? failure.toString() : failure.getMessage();
     synchronized (lock) {
+      if (finishedCancelled(entry, 0)) {
+        return;
+      }
       if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
         return;
       }
@@ -262,6 +277,27 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     synchronized (lock) {
       return !stopped && !entry.cancelled && !served.containsKey(entry.driver);
     }
+  }
+
+  /**
+   * Ends an attempt; if the wipe was cancelled meanwhile, records the cancellation with what the
+   * attempt deleted and returns true. Caller holds the lock.
+   */
+  private boolean finishedCancelled(Entry entry, int deleted) {
+    entry.inFlight = false;
+    String why = entry.cancelledWhileInFlight;
+    if (why == null) {
+      return false;
+    }
+    entry.cancelledWhileInFlight = null;
+    record(
+        entry,
+        deleted,
+        WipeRecord.Result.CANCELLED,
+        deleted == 0
+            ? why
+            : why + "; " + deleted + " ResourceSlice(s) already deleted before it took effect");
+    return true;
   }
 
   /** Parks a due wipe while an instance of its driver connects. Caller holds the lock. */

@@ -286,8 +286,12 @@ class PendingWipesTest {
     assertThat(h.wipes.pending()).isEmpty();
     assertThat(h.wipes.recent())
         .singleElement()
-        .extracting(WipeRecord::result)
-        .isEqualTo(WipeRecord.Result.CANCELLED);
+        .satisfies(
+            r -> {
+              assertThat(r.result()).isEqualTo(WipeRecord.Result.CANCELLED);
+              assertThat(r.deleted()).as("the delete already made is not hidden").isEqualTo(1);
+              assertThat(r.detail()).contains("1 ResourceSlice(s) already deleted");
+            });
     h.scheduler.advance(Duration.ofHours(1));
     assertThat(Slices.names(client)).hasSize(2);
   }
