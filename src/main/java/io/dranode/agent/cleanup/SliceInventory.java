@@ -85,8 +85,18 @@ public class SliceInventory implements SmartLifecycle {
         selectors == FieldSelectors.CLIENT
             ? client.resources(ResourceSlice.class)
             : client.resources(ResourceSlice.class).withField("spec.nodeName", nodeName);
+    running = true;
     try {
       SharedIndexInformer<ResourceSlice> created = source.runnableInformer(0);
+      // fabric8's default stops an informer for good when its first list fails (the API server
+      // is down when the agent starts) or on a watch error other than 410 Gone: the slices would
+      // never be known again and no sweep would run until a restart. Retry, with fabric8's own
+      // backoff, for as long as we run.
+      created.exceptionHandler(
+          (started, error) -> {
+            log.debug("ResourceSlice informer failed (started: {}); retrying", started, error);
+            return running;
+          });
       informer = created;
       created
           .start()
@@ -101,7 +111,6 @@ public class SliceInventory implements SmartLifecycle {
     } catch (KubernetesClientException e) {
       log.warn("ResourceSlice informer could not be created: {}", KubernetesErrors.describe(e));
     }
-    running = true;
   }
 
   @Override

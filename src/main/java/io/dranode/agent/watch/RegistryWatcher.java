@@ -15,6 +15,7 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
@@ -44,6 +45,14 @@ public class RegistryWatcher implements SmartLifecycle {
   /** Starts after the plugin connections, stops before them (see the cleanup's phase). */
   public static final int PHASE = 200;
 
+  /**
+   * How often the registry folder's identity is checked while no event arrives. A folder deleted
+   * while a plugin still listens on a socket in it is not reported by inotify (the listening socket
+   * keeps the folder's inode alive, so its watch is never invalidated): only a look at the path
+   * shows that it is gone or was replaced. 1 s is the kubelet's reconciler period.
+   */
+  static final Duration ROOT_CHECK = Duration.ofSeconds(1);
+
   private static final Logger log = LoggerFactory.getLogger(RegistryWatcher.class);
 
   private final Path root;
@@ -53,6 +62,7 @@ public class RegistryWatcher implements SmartLifecycle {
   // Confined to the watch thread after start(), except for the volatile flags.
   private final Map<Path, Object> sockets = new HashMap<>();
   private final Map<WatchKey, Path> folders = new HashMap<>();
+  private @Nullable Object rootKey; // identity of the registry folder being watched
   private @Nullable WatchService watchService;
   private @Nullable Future<?> loop;
   private volatile boolean running;
@@ -144,7 +154,14 @@ public class RegistryWatcher implements SmartLifecycle {
   private void run(WatchService service) {
     try {
       while (running) {
-        WatchKey key = service.take();
+        WatchKey key = service.poll(ROOT_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        if (key == null) {
+          if (rootReplaced()) {
+            createRoot();
+            rescan(service);
+          }
+          continue;
+        }
         Path folder = folders.get(key);
         boolean overflow = false;
         for (WatchEvent<?> event : key.pollEvents()) {
@@ -160,6 +177,8 @@ public class RegistryWatcher implements SmartLifecycle {
             log.warn("Plugin registry folder {} vanished; re-creating it and rescanning", root);
             overflow = true;
           }
+        } else if (root.equals(folder) && rootReplaced()) {
+          overflow = true;
         }
         if (overflow) {
           createRoot();
@@ -200,9 +219,26 @@ public class RegistryWatcher implements SmartLifecycle {
     }
   }
 
+  /**
+   * True when the registry folder is gone or is another folder than the one watched (deleted and
+   * re-created), although its watch key is still valid.
+   */
+  private boolean rootReplaced() {
+    Object current = SocketFiles.folderKey(root);
+    if (current != null && current.equals(rootKey)) {
+      return false;
+    }
+    log.warn(
+        "Plugin registry folder {} {}; re-creating it if needed and rescanning",
+        root,
+        current == null ? "vanished" : "was replaced");
+    return true;
+  }
+
   /** Walks the whole tree again and reports the difference with what is known. */
   private void rescan(WatchService service) throws IOException {
     rescans++;
+    rootKey = SocketFiles.folderKey(root);
     for (Iterator<WatchKey> it = folders.keySet().iterator(); it.hasNext(); ) {
       WatchKey key = it.next();
       key.cancel();

@@ -38,6 +38,17 @@ final class SocketFiles {
     }
   }
 
+  /** The identity (device and inode) of the folder at this path, or null when there is none. */
+  static @Nullable Object folderKey(Path path) {
+    try {
+      BasicFileAttributes attributes =
+          Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return attributes.isDirectory() ? attributes.fileKey() : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   static boolean isDirectory(Path path) {
     return Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS);
   }

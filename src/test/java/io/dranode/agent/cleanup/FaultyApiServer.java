@@ -97,6 +97,7 @@ final class FaultyApiServer implements AutoCloseable {
   private long changes; // guarded by sync
   private long seenByInformer; // guarded by sync
   private final Consumer<String> onSliceDelete;
+  private final @Nullable String informerUser;
   private final ExecutorService sender =
       Executors.newSingleThreadExecutor(r -> new Thread(r, "faulty-api-sender"));
   private volatile Fault fault = Fault.NONE;
@@ -110,6 +111,21 @@ final class FaultyApiServer implements AutoCloseable {
    *     deleting request is being handled (the test checks who may be deleted)
    */
   FaultyApiServer(Duration timeout, Duration slow, long seed, Consumer<String> onSliceDelete) {
+    this(timeout, slow, seed, onSliceDelete, INFORMER_USER);
+  }
+
+  /**
+   * @param informerUser the user the informer's client impersonates, so that its lists can be told
+   *     from the wiper's; null when every list of all slices by the agent counts (an agent process,
+   *     whose one client cannot be marked)
+   */
+  FaultyApiServer(
+      Duration timeout,
+      Duration slow,
+      long seed,
+      Consumer<String> onSliceDelete,
+      @Nullable String informerUser) {
+    this.informerUser = informerUser;
     this.timeout = timeout;
     this.slow = slow;
     this.random = new Random(seed);
@@ -303,7 +319,8 @@ final class FaultyApiServer implements AutoCloseable {
           "GET".equals(request.getMethod())
               && path.startsWith(SLICES)
               && !path.startsWith(SLICES + "/")
-              && INFORMER_USER.equals(request.getHeader("Impersonate-User"));
+              && (informerUser == null
+                  || informerUser.equals(request.getHeader("Impersonate-User")));
       if (informerList && response.code() == 200 && now != Fault.TIMEOUT) {
         seenByInformer = changes;
       }

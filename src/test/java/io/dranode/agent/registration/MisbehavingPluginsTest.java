@@ -129,7 +129,7 @@ class MisbehavingPluginsTest {
             r -> dra("x.example.com", "/" + "a".repeat(TEN_MB), V1),
             "RESOURCE_EXHAUSTED"),
         refused(
-            "10,000 versions, 160 KB",
+            "10,000 versions, 140 KB",
             r -> dra("x.example.com", r.endpoint("x"), versions(10_000, "v9.DRAPlugin")),
             "RESOURCE_EXHAUSTED"),
         refused(

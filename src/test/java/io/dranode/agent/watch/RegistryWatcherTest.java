@@ -267,6 +267,32 @@ class RegistryWatcherTest {
     assertThat(next()).isEqualTo(created(later));
   }
 
+  /**
+   * A plugin still listening on a socket in the deleted folder keeps the folder's inode alive, so
+   * inotify never invalidates its watch: the watcher must notice by itself, re-create the folder
+   * and watch the new one.
+   */
+  @Test
+  void theRegistryFolderRemovedWhileAPluginStillListensIsRecreatedAndWatched() throws Exception {
+    Files.createDirectories(registry);
+    try (ServerSocketChannel live = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      Path socket = registry.resolve("live.sock");
+      live.bind(UnixDomainSocketAddress.of(socket));
+      watcher.start();
+      assertThat(drain()).containsExactly(created(socket));
+      long rescansBefore = watcher.rescans();
+
+      deleteTree(registry);
+
+      assertThat(next()).isEqualTo(removed(socket));
+      await().atMost(Duration.ofSeconds(5)).until(() -> Files.isDirectory(registry));
+      await().atMost(Duration.ofSeconds(5)).until(() -> watcher.rescans() > rescansBefore);
+      Path later = socket(registry.resolve("later.sock"));
+      assertThat(next()).isEqualTo(created(later));
+      assertThat(watcher.healthy()).isTrue();
+    }
+  }
+
   @Test
   void stopEndsTheWatchThread() throws Exception {
     watcher.start();
