@@ -33,6 +33,9 @@ class EventsController implements SmartLifecycle {
   static final int QUEUE_CAPACITY = 1024;
   static final Duration STREAM_TIMEOUT = Duration.ofHours(1);
 
+  /** The SSE comment that opens every stream (clients ignore comments). */
+  static final String OPENED = "stream open";
+
   private static final Logger log = LoggerFactory.getLogger(EventsController.class);
 
   private final EventBus events;
@@ -63,6 +66,14 @@ class EventsController implements SmartLifecycle {
     SseEmitter emitter = new SseEmitter(STREAM_TIMEOUT.toMillis());
     if (!running) {
       emitter.complete();
+      return emitter;
+    }
+    try {
+      // Spring sends the status and headers with the first write: without this comment a client
+      // of a quiet agent would wait, possibly for minutes, without knowing it is connected.
+      emitter.send(SseEmitter.event().comment(OPENED));
+    } catch (IOException e) {
+      emitter.completeWithError(e);
       return emitter;
     }
     Client client = new Client(emitter);
