@@ -48,9 +48,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole agent, read the way an operator reads it: the probes, the health components and the
- * Prometheus metrics on the management port, before anything happened, after a real example driver
- * registered over its Unix sockets, and after it went away and its ResourceSlice was wiped. The
- * wipe scheduler and the clock are the test's: the 30 s grace period passes in one call.
+ * Prometheus metrics on the management port (and the info endpoint), before anything happened,
+ * after a real example driver registered over its Unix sockets, and after it went away and its
+ * ResourceSlice was wiped. The wipe scheduler and the clock are the test's: the 30 s grace period
+ * passes in one call.
  */
 @EnabledOnOs(OS.LINUX)
 @SpringBootTest(
@@ -71,6 +72,10 @@ class ObservabilityFlowTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Properties SAVED = new Properties();
+  private static final String HEALTHY =
+      "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"HEALTHY\"}";
+  private static final String UNHEALTHY =
+      "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"UNHEALTHY\"}";
   private static final KubernetesMockServer API;
 
   @TempDir(factory = ShortTempDir.class)
@@ -148,7 +153,15 @@ class ObservabilityFlowTest {
       await()
           .atMost(WAIT)
           .until(() -> "UP".equals(component("kubernetesApi").get("status").asString()));
-      assertThat(component("registryWatcher").get("status").asString()).isEqualTo("UP");
+      JsonNode watcher = component("registryWatcher");
+      assertThat(watcher.get("status").asString()).isEqualTo("UP");
+      assertThat(watcher.get("details").get("initialScanDone").asBoolean()).isTrue();
+      JsonNode info = JSON.readTree(get("/actuator/info")).get("agent");
+      assertThat(info.get("node").asString()).isEqualTo(NODE);
+      assertThat(info.get("mode").asString()).isEqualTo("registrar");
+      assertThat(info.get("registryDir").asString())
+          .isEqualTo(root.resolve("plugins_registry").toString());
+      assertThat(info.get("version").asString()).isNotBlank();
       assertThat(pluginCounts()).isEqualTo(List.of(0, 0));
       Map<String, Double> before = metrics();
       assertThat(before)
@@ -182,6 +195,9 @@ class ObservabilityFlowTest {
             .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 0.0);
         assertThat(registered.get("dra_agent_registration_duration_seconds_sum"))
             .isGreaterThan(0.0);
+        // Its two devices, as its health stream reports them.
+        await().atMost(WAIT).until(() -> Double.valueOf(2.0).equals(metrics().get(HEALTHY)));
+        assertThat(metrics()).containsEntry(UNHEALTHY, 0.0);
         assertThat(status("/actuator/health/liveness")).isEqualTo("UP");
         assertThat(status("/actuator/health/readiness")).isEqualTo("UP");
       } finally {
@@ -191,12 +207,14 @@ class ObservabilityFlowTest {
       // Gone: a wipe is pending; nothing is deleted before the grace period has passed.
       await().atMost(WAIT).until(() -> wipes.pendingFor(DRIVER).isPresent());
       await().atMost(WAIT).until(() -> pluginCounts().equals(List.of(0, 0)));
+      await().atMost(WAIT).until(() -> Double.valueOf(0.0).equals(metrics().get(HEALTHY)));
       Map<String, Double> gone = metrics();
       assertThat(gone)
           .containsEntry("dra_agent_plugin_instances", 0.0)
           .containsEntry("dra_agent_drivers_usable", 0.0)
           .containsEntry("dra_agent_deregistrations_total", 1.0)
-          .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 0.0);
+          .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 0.0)
+          .containsEntry(HEALTHY, 0.0);
       scheduler.advance(Duration.ofSeconds(29));
       assertThat(slicesOf(client)).hasSize(1);
 
