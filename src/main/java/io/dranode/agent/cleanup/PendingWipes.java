@@ -243,8 +243,11 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   private void retry(Entry entry, RuntimeException failure) {
     String error = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    // A failed attempt may still have deleted some slices before it ended.
+    int deletedBeforeFailure =
+        failure instanceof SliceWiper.RetryableWipeException retryable ? retryable.deleted() : 0;
     synchronized (lock) {
-      if (finishedCancelled(entry, 0)) {
+      if (finishedCancelled(entry, deletedBeforeFailure)) {
         return;
       }
       if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
