@@ -143,6 +143,8 @@ public class SliceWiper {
     Tally tally = new Tally();
     List<FutureTask<?>> issued = new ArrayList<>(ours.size());
     boolean stoppedEarly = false;
+    // Nothing to overlap: the wiping thread deletes itself and saves a hand-off per delete.
+    Executor runOn = ours.size() <= 1 || parallelDeletes == 1 ? Runnable::run : deletes;
     try {
       for (ResourceSlice slice : ours) {
         slots.acquire();
@@ -158,7 +160,7 @@ public class SliceWiper {
         }
         FutureTask<?> task = new FutureTask<>(() -> deleteOne(driver, slice, tally, slots), null);
         try {
-          deletes.execute(task);
+          runOn.execute(task);
         } catch (RejectedExecutionException e) {
           slots.release();
           tally.failure.compareAndSet(null, "the agent is shutting down");
