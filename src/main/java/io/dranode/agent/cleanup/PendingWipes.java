@@ -29,11 +29,13 @@ import org.springframework.util.backoff.ExponentialBackOff;
 /**
  * The pending-wipe state machine. A driver that becomes unusable gets a wipe due one grace period
  * later (a second request keeps the first deadline); the driver becoming usable cancels it, and a
- * running wipe stops before its next delete. A driver with an instance that registered and is still
- * connecting is not wiped: a wipe due meanwhile is held until that instance connects (cancelled) or
- * fails (resumed with its first deadline). Failed attempts are rescheduled with the kubelet's
- * backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link #stop()} cancels
- * everything and refuses new work, so that nothing of ours runs after the context closes.
+ * running wipe issues no further delete (those already in flight, at most {@code
+ * dra.agent.wipe.parallel-deletes}, end and are counted). A driver with an instance that registered
+ * and is still connecting is not wiped: a wipe due meanwhile is held until that instance connects
+ * (cancelled) or fails (resumed with its first deadline). Failed attempts are rescheduled with the
+ * kubelet's backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link
+ * #stop()} cancels everything and refuses new work, so that nothing of ours runs after the context
+ * closes.
  */
 @Component
 public class PendingWipes implements DriverStateListener, SmartLifecycle {
@@ -158,7 +160,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     }
   }
 
-  /** Cancels a driver's pending wipe; a running one stops before its next delete. */
+  /** Cancels a driver's pending wipe; a running one issues no further delete. */
   public void cancel(String driver, String why) {
     synchronized (lock) {
       Entry entry = entries.remove(driver);
@@ -243,8 +245,11 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   private void retry(Entry entry, RuntimeException failure) {
     String error = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    // A failed attempt may still have deleted some slices before it ended.
+    int deletedBeforeFailure =
+        failure instanceof SliceWiper.RetryableWipeException retryable ? retryable.deleted() : 0;
     synchronized (lock) {
-      if (finishedCancelled(entry, 0)) {
+      if (finishedCancelled(entry, deletedBeforeFailure)) {
         return;
       }
       if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
@@ -399,9 +404,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     }
   }
 
-  /**
-   * Cancels every pending wipe and refuses new ones; a running wipe stops before its next delete.
-   */
+  /** Cancels every pending wipe and refuses new ones; a running wipe issues no further delete. */
   @Override
   public void stop() {
     synchronized (lock) {

@@ -128,6 +128,10 @@ public record AgentProperties(
    * @param sweepInterval period of the reconciliation that finds orphaned slices
    * @param retryInitial first delay before retrying a failed wipe; 1 s like the kubelet
    * @param retryMax longest delay between wipe retries; 5 min like the kubelet
+   * @param parallelDeletes most slice deletes of one wipe in flight at once (1 to {@value
+   *     #PARALLEL_DELETES_MAX}); each delete is one round trip, so this divides a large wipe's
+   *     time, while keeping the burst at the API server small (its default limit of mutating
+   *     requests in flight is 200)
    */
   public record Wipe(
       @DefaultValue("true") boolean enabled,
@@ -135,12 +139,32 @@ public record AgentProperties(
       @DefaultValue("30s") Duration delay,
       @DefaultValue("5m") Duration sweepInterval,
       @DefaultValue("1s") Duration retryInitial,
-      @DefaultValue("5m") Duration retryMax) {
+      @DefaultValue("5m") Duration retryMax,
+      @DefaultValue("16") int parallelDeletes) {
+
+    /** Default of {@code dra.agent.wipe.parallel-deletes}. */
+    public static final int PARALLEL_DELETES_DEFAULT = 16;
+
+    /** Largest accepted {@code dra.agent.wipe.parallel-deletes}. */
+    public static final int PARALLEL_DELETES_MAX = 64;
+
     public Wipe {
       positive("dra.agent.wipe.delay", delay);
       positive("dra.agent.wipe.sweep-interval", sweepInterval);
       positive("dra.agent.wipe.retry-initial", retryInitial);
       positive("dra.agent.wipe.retry-max", retryMax);
+      if (parallelDeletes < 1 || parallelDeletes > PARALLEL_DELETES_MAX) {
+        throw new IllegalArgumentException(
+            "dra.agent.wipe.parallel-deletes must be between 1 and "
+                + PARALLEL_DELETES_MAX
+                + ", got "
+                + parallelDeletes);
+      }
+    }
+
+    /** The settings with another bound on deletes in flight. */
+    public Wipe withParallelDeletes(int parallel) {
+      return new Wipe(enabled, dryRun, delay, sweepInterval, retryInitial, retryMax, parallel);
     }
 
     static Wipe defaults() {
@@ -150,7 +174,8 @@ public record AgentProperties(
           Duration.ofSeconds(30),
           Duration.ofMinutes(5),
           Duration.ofSeconds(1),
-          Duration.ofMinutes(5));
+          Duration.ofMinutes(5),
+          PARALLEL_DELETES_DEFAULT);
     }
   }
 

@@ -27,6 +27,9 @@ public class ExecutorsConfig {
   /** Bounded wait, at context close, for work that is already running. */
   static final int AWAIT_TERMINATION_SECONDS = 10;
 
+  /** Idle time after which a wipe thread ends. */
+  static final int WIPE_THREAD_KEEP_ALIVE_SECONDS = 5;
+
   @Bean
   Clock clock() {
     return Clock.systemUTC();
@@ -68,6 +71,19 @@ public class ExecutorsConfig {
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor kubernetesExecutor() {
     return boundedPool("k8s-", 2);
+  }
+
+  /**
+   * The deletes of a wipe, at most {@code dra.agent.wipe.parallel-deletes} in flight (the wiper
+   * bounds them; the pool is as large so that none waits in its queue). Its threads exist only
+   * while a wipe runs: they time out after a short idle time, so an idle agent keeps none.
+   */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
+    ThreadPoolTaskExecutor executor = boundedPool("wipe-", properties.wipe().parallelDeletes());
+    executor.setAllowCoreThreadTimeOut(true);
+    executor.setKeepAliveSeconds(WIPE_THREAD_KEEP_ALIVE_SECONDS);
+    return executor;
   }
 
   /** Writes to Server-Sent-Event clients, so that a slow client never blocks a publisher. */

@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * The client side of the kubelet plugin-registration protocol, over a plugin's registration socket.
- * One connection per registration attempt, closed after use.
+ * One connection per registration attempt, closed after use; only blocking calls on it.
  */
 @Component
 class RegistrationClient {
@@ -34,7 +34,7 @@ class RegistrationClient {
 
   /** Opens a session on a registration socket; closing it closes the connection. */
   Session open(Path socket) {
-    ManagedChannel channel = channels.open(socket, MAX_MESSAGE_BYTES);
+    ManagedChannel channel = channels.openForBlockingCalls(socket, MAX_MESSAGE_BYTES);
     return new Session(channel);
   }
 

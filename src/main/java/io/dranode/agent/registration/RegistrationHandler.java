@@ -249,13 +249,14 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       refuse(state, generation, attempt, session, accept.driver(), refused.reason());
       return;
     }
+    // The plugin hears it first; the log line is not on its way.
+    notifyPlugin(session, state.socket, true, "");
     log.info(
         "Registered DRA driver {} at {} using {}{}",
         accept.driver(),
         accept.endpoint(),
         accept.service(),
         accept.healthService() == null ? "" : " and " + accept.healthService());
-    notifyPlugin(session, state.socket, true, "");
   }
 
   private void refuse(

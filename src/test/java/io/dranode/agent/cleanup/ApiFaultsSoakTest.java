@@ -142,7 +142,13 @@ class ApiFaultsSoakTest {
     AgentProperties properties =
         Slices.properties(
             new AgentProperties.Wipe(
-                true, false, DELAY, Duration.ofMinutes(5), Duration.ofSeconds(1), RETRY_MAX),
+                true,
+                false,
+                DELAY,
+                Duration.ofMinutes(5),
+                Duration.ofSeconds(1),
+                RETRY_MAX,
+                AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT),
             FieldSelectors.CLIENT);
     WipeHarness h = new WipeHarness(agent, properties);
     SliceInventory slices = new SliceInventory(informerClient, properties);

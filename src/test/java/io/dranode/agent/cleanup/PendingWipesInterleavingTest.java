@@ -62,7 +62,7 @@ class PendingWipesInterleavingTest {
     Wiring() {
       EventBus events = new EventBus();
       SliceWiper counting =
-          new SliceWiper(null, null, PROPERTIES) {
+          new SliceWiper(null, null, PROPERTIES, Runnable::run) {
             @Override
             public Outcome wipe(String driver, boolean dryRun, BooleanSupplier stillWanted) {
               if (!stillWanted.getAsBoolean()) {

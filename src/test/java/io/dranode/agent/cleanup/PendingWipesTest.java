@@ -347,7 +347,7 @@ class PendingWipesTest {
             client,
             Slices.properties(FieldSelectors.CLIENT),
             (c, node, props) ->
-                new SliceWiper(c, node, props) {
+                new SliceWiper(c, node, props, WipeHarness.DELETES) {
                   @Override
                   public Outcome wipe(String driver, boolean dryRun, BooleanSupplier stillWanted) {
                     return super.wipe(

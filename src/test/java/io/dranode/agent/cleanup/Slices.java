@@ -76,7 +76,8 @@ final class Slices {
         delay,
         Duration.ofMinutes(5),
         Duration.ofSeconds(1),
-        Duration.ofMinutes(5));
+        Duration.ofMinutes(5),
+        AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT);
   }
 
   /** Kubelet-like defaults: 30 s grace period, 1 s first retry, 5 min cap. */

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The cleanup wired as in the application, minus Spring: a real {@link PluginStore} that tells a
@@ -34,8 +36,20 @@ final class WipeHarness {
     SliceWiper create(KubernetesClient client, NodeIdentity node, AgentProperties properties);
   }
 
+  /**
+   * The threads the wipes' deletes run on in tests (the application has its context-owned {@code
+   * wipeExecutor}): daemon threads, shared by every harness, ended when idle.
+   */
+  static final ExecutorService DELETES =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "test-wipe-delete");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   WipeHarness(KubernetesClient client, AgentProperties properties) {
-    this(client, properties, SliceWiper::new);
+    this(client, properties, (c, n, p) -> new SliceWiper(c, n, p, DELETES));
   }
 
   WipeHarness(KubernetesClient client, AgentProperties properties, WiperFactory wipers) {

@@ -136,7 +136,13 @@ class WipeInvariantsPropertyTest {
       AgentProperties properties =
           Slices.properties(
               new AgentProperties.Wipe(
-                  true, false, DELAY, Duration.ofMinutes(5), Duration.ofSeconds(1), RETRY_MAX),
+                  true,
+                  false,
+                  DELAY,
+                  Duration.ofMinutes(5),
+                  Duration.ofSeconds(1),
+                  RETRY_MAX,
+                  AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT),
               FieldSelectors.CLIENT);
       h =
           new WipeHarness(
@@ -146,7 +152,7 @@ class WipeInvariantsPropertyTest {
     /** The wipe: records when it ran, and whether the model says the driver was served then. */
     final class Fake extends SliceWiper {
       Fake(KubernetesClient client, NodeIdentity node, AgentProperties properties) {
-        super(client, node, properties);
+        super(client, node, properties, WipeHarness.DELETES);
       }
 
       @Override
