@@ -1,7 +1,9 @@
 package io.dranode.agent.cleanup;
 
+import io.fabric8.kubernetes.api.model.Status;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.ConnectException;
+import java.time.Duration;
 
 /** Short, caller-safe descriptions of Kubernetes client failures. */
 final class KubernetesErrors {
@@ -15,6 +17,20 @@ final class KubernetesErrors {
             ? e.getStatus().getMessage()
             : rootMessage(e);
     return code > 0 ? "HTTP " + code + ": " + message : message;
+  }
+
+  /**
+   * The wait the API server asked for: {@code details.retryAfterSeconds} of its Status, which it
+   * sends with 429 Too Many Requests (API Priority and Fairness) and with some 5xx answers, beside
+   * the {@code Retry-After} header. Zero when absent or nonsensical.
+   */
+  static Duration retryAfter(KubernetesClientException e) {
+    Status status = e.getStatus();
+    if (status == null || status.getDetails() == null) {
+      return Duration.ZERO;
+    }
+    Integer seconds = status.getDetails().getRetryAfterSeconds();
+    return seconds == null || seconds <= 0 ? Duration.ZERO : Duration.ofSeconds(seconds);
   }
 
   /**

@@ -273,6 +273,12 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       } else {
         log.debug("Wipe of {} failed again (attempt {}): {}", entry.driver, entry.attempts, error);
       }
+      // The server's own estimate wins over a shorter backoff step (never beyond the cap): retrying
+      // earlier than a 429's Retry-After only adds to the load that made it refuse.
+      if (failure instanceof SliceWiper.RetryableWipeException retryable) {
+        long asked = Math.min(retryable.retryAfter().toMillis(), config.retryMax().toMillis());
+        delay = Math.max(delay, asked);
+      }
       Instant next = clock.instant().plus(Duration.ofMillis(delay));
       entry.handle = scheduler.schedule(() -> run(entry), next);
     }

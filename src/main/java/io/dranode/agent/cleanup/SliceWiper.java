@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -14,6 +15,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
@@ -74,19 +76,33 @@ public class SliceWiper {
     private static final long serialVersionUID = 1L;
 
     private final int deleted;
+    private final Duration retryAfter;
 
     RetryableWipeException(String message) {
-      this(message, 0);
+      this(message, 0, Duration.ZERO);
     }
 
     RetryableWipeException(String message, int deleted) {
+      this(message, deleted, Duration.ZERO);
+    }
+
+    RetryableWipeException(String message, int deleted, Duration retryAfter) {
       super(message);
       this.deleted = deleted;
+      this.retryAfter = retryAfter;
     }
 
     /** Slices this failed attempt did delete before it ended. */
     public int deleted() {
       return deleted;
+    }
+
+    /**
+     * How long the API server asked us to wait before trying again (its {@code retryAfterSeconds},
+     * sent with 429 and some 5xx answers); zero when it did not say.
+     */
+    public Duration retryAfter() {
+      return retryAfter;
     }
   }
 
@@ -105,7 +121,10 @@ public class SliceWiper {
     try {
       listed = list(nodeName, driver);
     } catch (KubernetesClientException e) {
-      throw new RetryableWipeException("listing slices failed: " + KubernetesErrors.describe(e));
+      throw new RetryableWipeException(
+          "listing slices failed: " + KubernetesErrors.describe(e),
+          0,
+          KubernetesErrors.retryAfter(e));
     }
     List<ResourceSlice> ours = new ArrayList<>();
     for (ResourceSlice slice : listed) {
@@ -136,6 +155,7 @@ public class SliceWiper {
     final AtomicInteger deleted = new AtomicInteger();
     final AtomicInteger conflicts = new AtomicInteger();
     final AtomicReference<@Nullable String> failure = new AtomicReference<>();
+    final AtomicLong retryAfterMillis = new AtomicLong(); // the longest a server asked for
   }
 
   private Outcome delete(String driver, List<ResourceSlice> ours, BooleanSupplier stillWanted) {
@@ -182,7 +202,10 @@ public class SliceWiper {
     int deleted = tally.deleted.get();
     String failure = tally.failure.get();
     if (failure != null) {
-      throw new RetryableWipeException(failure + "; deleted " + deleted + " so far", deleted);
+      throw new RetryableWipeException(
+          failure + "; deleted " + deleted + " so far",
+          deleted,
+          Duration.ofMillis(tally.retryAfterMillis.get()));
     }
     if (stoppedEarly) {
       return new Outcome(deleted, true);
@@ -219,6 +242,7 @@ public class SliceWiper {
         tally.conflicts.incrementAndGet(); // changed since listed: look again on the next attempt
         return;
       }
+      tally.retryAfterMillis.accumulateAndGet(KubernetesErrors.retryAfter(e).toMillis(), Math::max);
       tally.failure.compareAndSet(
           null, "deleting ResourceSlice " + name + " failed: " + KubernetesErrors.describe(e));
     } catch (RuntimeException e) {

@@ -416,6 +416,41 @@ class PendingWipesTest {
             });
   }
 
+  /** A 429 whose Status asks for 20 s is retried after 20 s, not after the 1 s backoff step. */
+  @Test
+  void theServersRetryAfterIsHonoured() {
+    h.connected(A, "a1");
+    Slices.create(client, slice("a-1", NODE, A));
+    Status tooMany =
+        new StatusBuilder()
+            .withStatus("Failure")
+            .withCode(429)
+            .withReason("TooManyRequests")
+            .withMessage("too many requests, please try again later")
+            .withNewDetails()
+            .withRetryAfterSeconds(20)
+            .endDetails()
+            .build();
+    server.expect().get().withPath(SLICES_PATH).andReturn(429, tooMany).once();
+
+    h.deregistered(A, "a1");
+    h.scheduler.advance(GRACE);
+
+    Instant failed = h.clock.instant();
+    assertThat(h.wipes.pendingFor(A))
+        .hasValueSatisfying(p -> assertThat(p.lastError()).contains("HTTP 429"));
+    assertThat(h.scheduler.queued())
+        .singleElement()
+        .satisfies(
+            at -> assertThat(Duration.between(failed, at)).isEqualTo(Duration.ofSeconds(20)));
+
+    h.scheduler.advance(Duration.ofSeconds(19));
+    assertThat(Slices.exists(client, "a-1")).isTrue();
+    h.scheduler.advanceToNext();
+    assertThat(Slices.exists(client, "a-1")).isFalse();
+    assertThat(h.wipes.pending()).isEmpty();
+  }
+
   @Test
   void wipeWaitsForTheNode() {
     server.reset();
