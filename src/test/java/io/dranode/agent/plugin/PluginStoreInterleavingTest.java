@@ -1,0 +1,167 @@
+package io.dranode.agent.plugin;
+
+import com.vmlens.api.AllInterleavings;
+import io.dranode.agent.event.EventBus;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plugin store under concurrent registration, connection changes and deregistration of one
+ * driver. With {@code -Prace} this runs under the VMLens agent (see the pom and the README), which
+ * runs each loop body in every thread interleaving that matters and fails the build on any data
+ * race; in the normal runs each body runs once, as a plain test, and its end-state checks still
+ * apply.
+ *
+ * <p>Kept tiny on purpose, because the cost of VMLens grows steeply with the number of
+ * synchronization actions per thread: two threads with one or two store calls each, a fixed clock
+ * (no volatile reads), no event subscriber and no logging backend in the race run. The listener
+ * below has no lock of its own: the store calls it under its lock, and VMLens checks that claim.
+ */
+class PluginStoreInterleavingTest {
+
+  static final String A = "driver-a.example.com";
+  static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+
+  /** Records the state changes the store reports; guarded by the store's lock, not its own. */
+  static final class Transitions implements DriverStateListener {
+    final List<DriverState> seen = new ArrayList<>();
+
+    @Override
+    public void driverStateChanged(String driver, DriverState state, String reason) {
+      seen.add(state);
+    }
+
+    /** The last state reported, or null if none. */
+    @Nullable DriverState last() {
+      return seen.isEmpty() ? null : seen.get(seen.size() - 1);
+    }
+  }
+
+  static final class Wiring {
+    final Transitions transitions = new Transitions();
+    final PluginStore store = new PluginStore(new EventBus(), CLOCK, List.of(transitions));
+
+    void register(String instance) {
+      store.register(A, endpoint(instance), Path.of("/reg/" + instance + ".sock"), "v1", null);
+    }
+
+    void connection(String instance, ConnectionState state) {
+      store.setConnection(A, endpoint(instance), state);
+    }
+
+    void deregister(String instance) {
+      store.deregister(A, endpoint(instance), "test");
+    }
+
+    static String endpoint(String instance) {
+      return "/plugins/" + instance + ".sock";
+    }
+
+    /**
+     * What every interleaving must end in: usability matches the instances' connections, and the
+     * last state the listener heard is the store's current one (UNUSABLE when A is gone), so a
+     * listener never keeps a stale state because two changes were reported out of order.
+     */
+    void assertConsistent() {
+      List<PluginInstance> instances = store.driver(A).map(DriverView::instances).orElse(List.of());
+      boolean anyConnected = instances.stream().anyMatch(PluginInstance::connected);
+      if (store.isUsable(A) != anyConnected) {
+        throw new AssertionError("usable=" + store.isUsable(A) + " but instances " + instances);
+      }
+      DriverState expected =
+          anyConnected
+              ? DriverState.USABLE
+              : instances.isEmpty() ? DriverState.UNUSABLE : stateOf(instances);
+      DriverState heard = transitions.last();
+      if (heard != null && heard != expected) {
+        throw new AssertionError("listener last heard " + heard + " but the store is " + expected);
+      }
+    }
+
+    private static DriverState stateOf(List<PluginInstance> instances) {
+      for (PluginInstance instance : instances) {
+        if (instance.connection() == ConnectionState.CONNECTING) {
+          return DriverState.CONNECTING;
+        }
+      }
+      return DriverState.UNUSABLE;
+    }
+  }
+
+  private static void runBoth(Runnable first, Runnable second) throws InterruptedException {
+    Thread one = new Thread(first);
+    Thread two = new Thread(second);
+    one.start();
+    two.start();
+    one.join();
+    two.join();
+  }
+
+  /** The registrar registers and connects an instance while the registry watcher removes it. */
+  @Test
+  void registerAndConnectAgainstDeregister() throws InterruptedException {
+    try (AllInterleavings all =
+        new AllInterleavings("plugin store: register+connect | deregister")) {
+      while (all.hasNext()) {
+        Wiring w = new Wiring();
+        runBoth(
+            () -> {
+              w.register("a1");
+              w.connection("a1", ConnectionState.CONNECTED);
+            },
+            () -> w.deregister("a1"));
+        w.assertConsistent();
+        if (w.store.driver(A).isPresent() && w.transitions.last() != DriverState.USABLE) {
+          throw new AssertionError(
+              "a1 is still registered, so it connected: " + w.transitions.seen);
+        }
+      }
+    }
+  }
+
+  /**
+   * Rolling update: the monitor sees the old instance's connection drop while the registrar adds
+   * and connects the new one. Whatever the order, the driver ends usable.
+   */
+  @Test
+  void disconnectOldAgainstNewInstance() throws InterruptedException {
+    try (AllInterleavings all = new AllInterleavings("plugin store: disconnect old | add new")) {
+      while (all.hasNext()) {
+        Wiring w = new Wiring();
+        w.register("old");
+        w.connection("old", ConnectionState.CONNECTED);
+        runBoth(
+            () -> w.connection("old", ConnectionState.DISCONNECTED),
+            () -> {
+              w.register("new");
+              w.connection("new", ConnectionState.CONNECTED);
+            });
+        w.assertConsistent();
+        if (!w.store.isUsable(A) || w.transitions.last() != DriverState.USABLE) {
+          throw new AssertionError("the new instance is connected: " + w.transitions.seen);
+        }
+      }
+    }
+  }
+
+  /** Two connection callbacks of one channel arriving on two threads, and a reader. */
+  @Test
+  void connectAgainstDisconnect() throws InterruptedException {
+    try (AllInterleavings all = new AllInterleavings("plugin store: connect | disconnect")) {
+      while (all.hasNext()) {
+        Wiring w = new Wiring();
+        w.register("a1");
+        runBoth(
+            () -> w.connection("a1", ConnectionState.CONNECTED),
+            () -> w.connection("a1", ConnectionState.DISCONNECTED));
+        w.assertConsistent();
+      }
+    }
+  }
+}
