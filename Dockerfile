@@ -55,9 +55,19 @@ COPY --from=build /extracted/application/ ./
 #   -XX:TieredStopAtLevel=1     C1 only: faster start-up and less compiler memory (C2 measured ≈ +25 MB
 #                               RSS idle, docs/bench-notes-footprint.md); an agent that is idle most
 #                               of the time gains little from C2's peak performance.
+#   -XX:InitialRAMPercentage=12 start with a heap of ≈30 MiB instead of 1/64 of the limit (4 MiB): with
+#                               a 4 MiB start the young generation is tiny and the first minutes are a
+#                               storm of young collections, which were the p99 of registration latency
+#                               (docs/BENCHMARKS.md). The heap grows past this anyway once the agent runs.
 #   -XX:+ExitOnOutOfMemoryError a JVM out of memory is not trustworthy: exit, and let the kubelet
 #                               restart the container.
-ENV JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError"
+#   -Djava.util.concurrent.ForkJoinPool.common.parallelism=2
+#                               the JDK HTTP client (fabric8's transport) completes every response
+#                               through CompletableFuture's default executor, which is a new thread per
+#                               task when the common pool's parallelism is below 2, i.e. whenever the
+#                               container sees 1 or 2 CPUs. Two common-pool threads instead of one
+#                               thread start per API call.
+ENV JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=12 -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"
 
 # AppCDS training run: start the context up to refresh (spring.context.exit=onRefresh stops before
 # any lifecycle bean, such as the registry watcher, starts) and archive every class loaded on the way.
