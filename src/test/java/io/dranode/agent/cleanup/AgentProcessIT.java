@@ -211,8 +211,17 @@ class AgentProcessIT {
                 JSON.readTree(get(agent.api(), "/api/v1/resourceslices"))
                     .path("synced")
                     .asBoolean());
-    JsonNode recent = JSON.readTree(get(agent.api(), "/api/v1/cleanups")).path("recent");
-    assertThat(recent.toString()).contains("away.example.com").contains("\"deleted\"");
+    // The slice is gone at the server a moment before the wipe records its result: wait for it.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        JSON.readTree(get(agent.api(), "/api/v1/cleanups"))
+                            .path("recent")
+                            .toString())
+                    .contains("away.example.com")
+                    .contains("\"deleted\""));
   }
 
   private Agent startAgent(String name, String... args) throws IOException {

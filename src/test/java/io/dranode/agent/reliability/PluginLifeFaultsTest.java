@@ -85,6 +85,10 @@ class PluginLifeFaultsTest {
     assertThat(dead.instances())
         .extracting(PluginInstance::connection)
         .containsExactly(ConnectionState.DISCONNECTED);
+    // The slice is gone at the server a moment before the wipe records its result: wait for it.
+    await()
+        .atMost(WAIT)
+        .until(() -> wipes.recent().stream().anyMatch(r -> r.driver().equals("crash.example.com")));
     assertThat(wipes.recent())
         .filteredOn(r -> r.driver().equals("crash.example.com"))
         .first()
