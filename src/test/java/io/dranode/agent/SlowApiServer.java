@@ -22,14 +22,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * fabric8's mock API server in CRUD mode whose ResourceSlice answers can be made slow: the answer
  * is computed at once and sent after the delay by the server's event loop (a timer, no blocked
  * thread), like an overloaded API server, or fail. Watches are never touched. Every request is
- * recorded.
+ * recorded when the mock dispatches it, which can be well after it was sent: the mock's one event
+ * loop also serves watches, and it stalls while one of them is being torn down.
  */
 final class SlowApiServer implements AutoCloseable {
 
   static final String SLICES = "/apis/resource.k8s.io/v1/resourceslices";
 
   private final KubernetesMockServer server;
-  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private volatile Duration sliceDelay = Duration.ZERO;
   private volatile int sliceFailure; // 0: answer normally
 
@@ -40,7 +41,11 @@ final class SlowApiServer implements AutoCloseable {
         new Dispatcher() {
           @Override
           public MockResponse dispatch(RecordedRequest request) {
-            requests.add(request.getMethod() + " " + request.getPath());
+            String number = request.getHeader(SentRequests.HEADER);
+            requests.add(
+                new Recorded(
+                    request.getMethod() + " " + request.getPath(),
+                    number == null ? 0 : Integer.parseInt(number)));
             String path = String.valueOf(request.getPath());
             int failure = sliceFailure;
             if (failure != 0 && path.startsWith(SLICES) && !path.contains("watch=")) {
@@ -82,8 +87,22 @@ final class SlowApiServer implements AutoCloseable {
 
   /** "METHOD path" of every request so far, in arrival order. */
   List<String> requests() {
+    return requests.stream().map(Recorded::request).toList();
+  }
+
+  /** Every request so far, in arrival order, with the agent's number for it. */
+  List<Recorded> recorded() {
     return List.copyOf(requests);
   }
+
+  /**
+   * One request as the mock dispatched it.
+   *
+   * @param request "METHOD path"
+   * @param agentNumber the number the agent's {@link SentRequests} gave it; 0 for a request of
+   *     anyone else (the test's own client)
+   */
+  record Recorded(String request, int agentNumber) {}
 
   /** A client of the test's own, for set-up and checks; its requests count too. */
   KubernetesClient client() {

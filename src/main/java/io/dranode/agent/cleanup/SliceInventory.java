@@ -119,6 +119,11 @@ public class SliceInventory implements SmartLifecycle {
     SharedIndexInformer<ResourceSlice> current = informer;
     if (current != null) {
       current.stop();
+      // fabric8's Reflector (8.0.0) closes the watch it knows of before it marks itself stopped,
+      // and starts a watch after a LIST only if not marked stopped: a LIST that completes in
+      // between starts a watch that nothing closes. Stopping again, now that it is marked, closes
+      // that one; the client's close aborts whatever is still opening.
+      current.stop();
     }
     informer = null;
   }
