@@ -109,8 +109,23 @@ final class SlowApiServer implements AutoCloseable {
     return server.createClient();
   }
 
+  /**
+   * Stops the mock. Its HTTP server can take longer to close than the mock's own bound: when a
+   * watch is closed by the client (the agent's informer does so at close), the mock's watch
+   * listener waits on its single event loop for sends that need that same loop, and the loop stalls
+   * for up to ~30 s. The close then completes by itself once the loop is free (the mock closes
+   * vert.x when its server's close future completes), so that one timeout is reported, not thrown:
+   * it says nothing about the agent, whose promises the test has already checked.
+   */
   @Override
   public void close() {
-    server.destroy();
+    try {
+      server.destroy();
+    } catch (IllegalStateException e) {
+      if (!String.valueOf(e.getMessage()).contains("Unable to close MockWebServer")) {
+        throw e;
+      }
+      System.err.println("SlowApiServer: the mock's event loop is stalled; it closes by itself");
+    }
   }
 }
