@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,10 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private final AgentProperties.Wipe config;
   private final ExponentialBackOff backOff;
 
-  private final Object lock = new Object();
+  // A ReentrantLock rather than a monitor for the race check's sake (README, Development): VMLens
+  // 1.2.17 let a second thread into our held monitor in its model, after the holder's next
+  // synchronization action inside it, and reported races on fields only used under it.
+  private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
   private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock
   // Drivers last reported USABLE or CONNECTING: their slices are served, never wiped. Tracked here,
@@ -113,7 +117,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   @Override
   public void driverStateChanged(String driver, DriverState state, String reason) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       switch (state) {
         case UNUSABLE -> {
           served.remove(driver);
@@ -132,6 +137,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
         // due meanwhile is held.
         case CONNECTING -> served.put(driver, state);
       }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -140,7 +147,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
    * the driver is usable or connecting (a sweep that saw it unusable a moment ago is refused).
    */
   public void request(String driver, String reason, Instant dueAt) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       if (stopped || !config.enabled() || entries.containsKey(driver)) {
         return;
       }
@@ -157,12 +165,15 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
           driver,
           dueAt,
           reason);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Cancels a driver's pending wipe; a running one issues no further delete. */
   public void cancel(String driver, String why) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       Entry entry = entries.remove(driver);
       if (entry == null) {
         return;
@@ -180,11 +191,14 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       }
       publish(AgentEvent.Type.WIPE_CANCELLED, driver, why);
       log.info("Wipe of {} cancelled: {}", driver, why);
+    } finally {
+      lock.unlock();
     }
   }
 
   private void run(Entry entry) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       if (stopped || entry.cancelled || entries.get(entry.driver) != entry) {
         return;
       }
@@ -198,6 +212,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
         entry.startedAt = clock.instant();
       }
       entry.inFlight = true;
+    } finally {
+      lock.unlock();
     }
     SliceWiper.Outcome outcome;
     MDC.put("driver", entry.driver);
@@ -209,7 +225,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     } finally {
       MDC.remove("driver");
     }
-    synchronized (lock) {
+    lock.lock();
+    try {
       if (finishedCancelled(entry, outcome.deleted())) {
         return;
       }
@@ -240,6 +257,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       record(entry, outcome.deleted(), result, detail);
       publish(AgentEvent.Type.WIPED, entry.driver, detail);
       log.info("Wipe of {}: {}", entry.driver, detail);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -248,7 +267,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     // A failed attempt may still have deleted some slices before it ended.
     int deletedBeforeFailure =
         failure instanceof SliceWiper.RetryableWipeException retryable ? retryable.deleted() : 0;
-    synchronized (lock) {
+    lock.lock();
+    try {
       if (finishedCancelled(entry, deletedBeforeFailure)) {
         return;
       }
@@ -281,12 +301,17 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       }
       Instant next = clock.instant().plus(Duration.ofMillis(delay));
       entry.handle = scheduler.schedule(() -> run(entry), next);
+    } finally {
+      lock.unlock();
     }
   }
 
   private boolean stillWanted(Entry entry) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       return !stopped && !entry.cancelled && !served.containsKey(entry.driver);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -331,28 +356,37 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   /** Wipes that are due or being retried, by driver name. */
   public List<PendingWipe> pending() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       List<PendingWipe> pending = new ArrayList<>(entries.size());
       for (Entry e : entries.values()) {
         pending.add(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
       }
       return pending;
+    } finally {
+      lock.unlock();
     }
   }
 
   public Optional<PendingWipe> pendingFor(String driver) {
-    synchronized (lock) {
+    lock.lock();
+    try {
       Entry e = entries.get(driver);
       return e == null
           ? Optional.empty()
           : Optional.of(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Finished wipes, newest first, at most {@value #HISTORY_SIZE}. */
   public List<WipeRecord> recent() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       return List.copyOf(history);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -399,8 +433,11 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   @Override
   public void start() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       stopped = false;
+    } finally {
+      lock.unlock();
     }
     running = true;
     if (!config.enabled()) {
@@ -413,7 +450,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   /** Cancels every pending wipe and refuses new ones; a running wipe issues no further delete. */
   @Override
   public void stop() {
-    synchronized (lock) {
+    lock.lock();
+    try {
       stopped = true;
       for (Entry entry : entries.values()) {
         entry.cancelled = true;
@@ -422,6 +460,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
         }
       }
       entries.clear();
+    } finally {
+      lock.unlock();
     }
     running = false;
   }
