@@ -1,5 +1,7 @@
 package io.dranode.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -15,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -101,27 +104,37 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /** Polls the readiness probe every 10 ms; returns the nanoTime at which it first said UP. */
-  long awaitReady(Duration bound) throws InterruptedException {
-    long deadline = System.nanoTime() + bound.toNanos();
+  long awaitReady(Duration bound) {
     HttpRequest probe =
         HttpRequest.newBuilder(url(managementPort, "/actuator/health/readiness"))
             .timeout(Duration.ofSeconds(2))
             .build();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(
-            "agent exited with " + process.exitValue() + " before it was ready; see " + log);
-      }
-      try {
-        if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-          return System.nanoTime();
-        }
-      } catch (IOException e) {
-        // not listening yet
-      }
-      TimeUnit.MILLISECONDS.sleep(10); // the probe's polling period, not a wait for work
-    }
-    throw new IllegalStateException("agent not ready within " + bound + "; see " + log);
+    AtomicLong ready = new AtomicLong();
+    await()
+        .alias("agent ready (see " + log + ")")
+        .atMost(bound)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new IllegalStateException(
+                    "agent exited with "
+                        + process.exitValue()
+                        + " before it was ready; see "
+                        + log);
+              }
+              try {
+                if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                  return false;
+                }
+              } catch (IOException e) {
+                return false; // not listening yet
+              }
+              ready.set(System.nanoTime());
+              return true;
+            });
+    return ready.get();
   }
 
   long startNanos() {

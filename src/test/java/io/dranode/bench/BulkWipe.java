@@ -1,5 +1,7 @@
 package io.dranode.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,34 +111,21 @@ final class BulkWipe implements Benchmark {
   }
 
   /** Waits until the agent's informer shows all the slices (so the wipe does not race it). */
-  private static void awaitInventory(BenchRun env) throws Exception {
-    long deadline = System.nanoTime() + BOUND.toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      var body = Rest.get(env.agent().api("/api/v1/resourceslices")).body();
-      last = "";
-      for (var driver : body.path("drivers")) {
-        last +=
-            driver.path("driver").asString()
-                + ": "
-                + driver.path("slices").size()
-                + " from "
-                + driver.path("slices").path(0).path("name").asString()
-                + "; ";
-        if (DRIVER.equals(driver.path("driver").asString())
-            && driver.path("slices").size() == SLICES) {
-          return;
-        }
-      }
-      Thread.sleep(50); // polling period of a bounded wait
-    }
-    throw new IllegalStateException(
-        "the agent's inventory never showed "
-            + SLICES
-            + " slices: "
-            + last
-            + " (the API holds "
-            + env.api.slices().size()
-            + ")");
+  private static void awaitInventory(BenchRun env) {
+    await()
+        .alias("the agent's inventory shows " + SLICES + " slices of " + DRIVER)
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              for (var driver :
+                  Rest.get(env.agent().api("/api/v1/resourceslices")).body().path("drivers")) {
+                if (DRIVER.equals(driver.path("driver").asString())
+                    && driver.path("slices").size() == SLICES) {
+                  return true;
+                }
+              }
+              return false;
+            });
   }
 }

@@ -1,5 +1,7 @@
 package io.dranode.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,19 +128,11 @@ final class Churn implements Benchmark {
     }
   }
 
-  private static void awaitDeregistrations(EventStream events, long expected)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + BOUND.toNanos();
-    while (events.countOf("deregistered") < expected) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "only "
-                + events.countOf("deregistered")
-                + " of "
-                + expected
-                + " deregistrations arrived");
-      }
-      Thread.sleep(10); // polling period of a bounded wait
-    }
+  private static void awaitDeregistrations(EventStream events, long expected) {
+    await()
+        .alias(expected + " deregistrations arrive")
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(10))
+        .until(() -> events.countOf("deregistered") >= expected);
   }
 }

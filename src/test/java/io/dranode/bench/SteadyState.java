@@ -1,5 +1,7 @@
 package io.dranode.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -101,13 +103,11 @@ final class SteadyState implements Benchmark {
                 .asString());
   }
 
-  private static void awaitWatching(AgentProcess agent) throws Exception {
-    long deadline = System.nanoTime() + BOUND.toNanos();
-    while (!watching(agent)) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the agent's slice watch never came up");
-      }
-      Thread.sleep(50); // polling period of a bounded wait
-    }
+  private static void awaitWatching(AgentProcess agent) {
+    await()
+        .alias("the agent's slice watch comes up")
+        .atMost(BOUND)
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> watching(agent));
   }
 }
