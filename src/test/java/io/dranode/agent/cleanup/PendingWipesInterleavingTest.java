@@ -3,11 +3,15 @@ package io.dranode.agent.cleanup;
 import com.vmlens.api.AllInterleavings;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.MutableClock;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -42,13 +46,18 @@ class PendingWipesInterleavingTest {
    * PendingWipes} schedules and cancels only under its lock, and VMLens reports a race on this list
    * if it ever does not.
    */
-  static final class Tasks implements WipeScheduler {
+  static final class Tasks implements AgentScheduler {
     final List<Runnable> queued = new ArrayList<>();
 
     @Override
     public Cancellable schedule(Runnable task, Instant at) {
       queued.add(task);
       return () -> queued.remove(task);
+    }
+
+    @Override
+    public Cancellable scheduleAfter(Runnable task, Duration delay) {
+      return schedule(task, CLOCK.instant().plus(delay));
     }
 
     Runnable takeOnly() {
@@ -62,6 +71,7 @@ class PendingWipesInterleavingTest {
   /** The cleanup without an API server: the wiper counts what it would delete. */
   static final class Wiring {
     final Tasks tasks = new Tasks();
+    final WipeHistory history = new WipeHistory();
     final PendingWipes wipes;
     final PluginStore store;
     int deletes; // written by the wiping thread only, read after it was joined
@@ -80,7 +90,7 @@ class PendingWipesInterleavingTest {
               return new Outcome(1, false);
             }
           };
-      wipes = new PendingWipes(tasks, counting, events, CLOCK, PROPERTIES);
+      wipes = new PendingWipes(tasks, counting, history, events, CLOCK, PROPERTIES);
       store = new PluginStore(events, CLOCK, List.of(wipes));
       wipes.start();
     }
@@ -103,7 +113,7 @@ class PendingWipesInterleavingTest {
 
     /** The invariant that every interleaving must end in: a wipe is pending iff A is not served. */
     void assertConsistent() {
-      boolean served = store.servedDrivers().contains(A);
+      boolean served = store.liveDrivers().contains(A);
       boolean pending = wipes.pendingFor(A).isPresent();
       if (pending == served) {
         throw new AssertionError("A served=" + served + " but wipe pending=" + pending);
@@ -162,11 +172,11 @@ class PendingWipesInterleavingTest {
               w.connection("a2", ConnectionState.CONNECTED);
             });
 
-        if (!w.store.isUsable(A)) {
+        if (!Stores.usable(w.store, A)) {
           throw new AssertionError("a2 registered and connected, yet A is not usable");
         }
         w.assertConsistent();
-        List<WipeRecord> recent = w.wipes.recent();
+        List<WipeRecord> recent = w.history.recent();
         if (recent.size() > 1) {
           throw new AssertionError("one wipe, at most one record; got " + recent);
         }
@@ -188,15 +198,15 @@ class PendingWipesInterleavingTest {
         Wiring w = new Wiring();
         runBoth(
             () -> {
-              if (!w.store.servedDrivers().contains(A)) {
-                w.wipes.request(A, "sweep", CLOCK.instant());
+              if (!w.store.liveDrivers().contains(A)) {
+                w.wipes.request(A, WipeCause.ORPHANED, "sweep", CLOCK.instant());
               }
             },
             () -> {
               w.register("a1");
               w.connection("a1", ConnectionState.CONNECTED);
             });
-        if (!w.store.isUsable(A)) {
+        if (!Stores.usable(w.store, A)) {
           throw new AssertionError("A registered and connected, yet not usable");
         }
         w.assertConsistent();

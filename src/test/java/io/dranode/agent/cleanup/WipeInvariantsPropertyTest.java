@@ -135,15 +135,9 @@ class WipeInvariantsPropertyTest {
       this.faults = faults;
       AgentProperties properties =
           Slices.properties(
-              new AgentProperties.Wipe(
-                  true,
-                  false,
-                  DELAY,
-                  Duration.ofMinutes(5),
-                  Duration.ofSeconds(1),
-                  RETRY_MAX,
-                  AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT),
-              FieldSelectors.CLIENT);
+              FieldSelectors.CLIENT,
+              "dra.agent.wipe.delay=" + DELAY.toMillis() + "ms",
+              "dra.agent.wipe.retry-max=" + RETRY_MAX.toMillis() + "ms");
       h =
           new WipeHarness(
               NOWHERE, properties, (client, node, props) -> new Fake(client, node, props));

@@ -2,6 +2,7 @@ package io.dranode.agent.plugin;
 
 import com.vmlens.api.AllInterleavings;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -71,8 +72,9 @@ class PluginStoreInterleavingTest {
     void assertConsistent() {
       List<PluginInstance> instances = store.driver(A).map(DriverView::instances).orElse(List.of());
       boolean anyConnected = instances.stream().anyMatch(PluginInstance::connected);
-      if (store.isUsable(A) != anyConnected) {
-        throw new AssertionError("usable=" + store.isUsable(A) + " but instances " + instances);
+      if (Stores.usable(store, A) != anyConnected) {
+        throw new AssertionError(
+            "usable=" + Stores.usable(store, A) + " but instances " + instances);
       }
       DriverState expected =
           anyConnected
@@ -143,7 +145,7 @@ class PluginStoreInterleavingTest {
               w.connection("new", ConnectionState.CONNECTED);
             });
         w.assertConsistent();
-        if (!w.store.isUsable(A) || w.transitions.last() != DriverState.USABLE) {
+        if (!Stores.usable(w.store, A) || w.transitions.last() != DriverState.USABLE) {
           throw new AssertionError("the new instance is connected: " + w.transitions.seen);
         }
       }
