@@ -108,7 +108,7 @@ public class SliceInventory implements SmartLifecycle {
       // backoff, for as long as we run.
       created.exceptionHandler(
           (started, error) -> {
-            firstAnswer.complete(error instanceof KubernetesClientException k ? k : null);
+            firstAnswer.complete(kubernetesCause(error));
             log.debug("ResourceSlice informer failed (started: {}); retrying", started, error);
             return running;
           });
@@ -136,6 +136,15 @@ public class SliceInventory implements SmartLifecycle {
               + KubernetesErrors.describe(failure)
               + "); the agent needs Kubernetes 1.34 or newer");
     }
+  }
+
+  private static @Nullable KubernetesClientException kubernetesCause(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof KubernetesClientException k) {
+        return k;
+      }
+    }
+    return null;
   }
 
   private static @Nullable KubernetesClientException awaitFirstAnswer(

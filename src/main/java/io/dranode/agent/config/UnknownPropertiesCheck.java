@@ -20,13 +20,15 @@ import org.springframework.boot.context.properties.source.IterableConfigurationP
 import org.springframework.boot.origin.Origin;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 /**
  * Stops start-up when a property under {@code dra.agent} is none of {@link AgentProperties}': a
  * misspelt {@code --dra.agent.mdoe=observer} or {@code DRA_AGENT_WIPE_DELY=45s} would otherwise
  * start the agent with the default silently, which on a DaemonSet can mean a registrar beside a
- * kubelet. Names are compared the way Spring binds them (case, dashes and underscores do not
- * count), so every form that binds passes. Runs once the configuration files are loaded.
+ * kubelet. Names are compared the way Spring binds them (case and dashes do not count, and an
+ * environment variable's underscores may stand for dots or dashes), so every form that binds
+ * passes. Runs once the configuration files are loaded.
  */
 public final class UnknownPropertiesCheck implements EnvironmentPostProcessor, Ordered {
 
@@ -34,6 +36,9 @@ public final class UnknownPropertiesCheck implements EnvironmentPostProcessor, O
 
   /** Every known name, in uniform form (see {@link #uniform}) → its documented form. */
   private static final Map<String, String> KNOWN = known();
+
+  /** The same, flattened (see {@link #flat}), for environment variables. */
+  private static final Map<String, String> KNOWN_FLAT = flattened();
 
   @Override
   public void postProcessEnvironment(
@@ -44,9 +49,15 @@ public final class UnknownPropertiesCheck implements EnvironmentPostProcessor, O
       if (!(source instanceof IterableConfigurationPropertySource iterable)) {
         continue;
       }
+      boolean environmentVariables =
+          source.getUnderlyingSource() instanceof SystemEnvironmentPropertySource;
       iterable.stream()
           .filter(prefix::isAncestorOf)
-          .filter(name -> !KNOWN.containsKey(uniform(name)))
+          .filter(
+              name ->
+                  environmentVariables
+                      ? !KNOWN_FLAT.containsKey(flat(name))
+                      : !KNOWN.containsKey(uniform(name)))
           .forEach(name -> problems.add(describe(name, source.getConfigurationProperty(name))));
     }
     if (!problems.isEmpty()) {
@@ -90,17 +101,29 @@ public final class UnknownPropertiesCheck implements EnvironmentPostProcessor, O
     return bestDistance <= tolerated ? best : null;
   }
 
-  /** The name flattened: indices dropped, elements lower-cased and stripped of '-' and '_'. */
+  /** The name without indices, each element lower-cased and without dashes, joined by dots. */
   private static String uniform(ConfigurationPropertyName name) {
     ConfigurationPropertyName base = name;
     while (base.isLastElementIndexed()) {
       base = base.getParent();
     }
-    StringBuilder flat = new StringBuilder();
+    StringBuilder uniform = new StringBuilder();
     for (int i = 0; i < base.getNumberOfElements(); i++) {
-      flat.append(base.getElement(i, ConfigurationPropertyName.Form.UNIFORM).replace("_", ""));
+      uniform.append(i == 0 ? "" : ".");
+      uniform.append(base.getElement(i, ConfigurationPropertyName.Form.UNIFORM));
     }
-    return flat.toString();
+    return uniform.toString();
+  }
+
+  /** The uniform name without any separator: what an environment variable can still tell. */
+  private static String flat(ConfigurationPropertyName name) {
+    return uniform(name).replace(".", "").replace("_", "");
+  }
+
+  private static Map<String, String> flattened() {
+    Map<String, String> names = new TreeMap<>();
+    KNOWN.forEach((uniform, documented) -> names.put(uniform.replace(".", ""), documented));
+    return names;
   }
 
   private static Map<String, String> known() {
