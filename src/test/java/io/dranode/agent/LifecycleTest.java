@@ -37,7 +37,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The upstream flake (kubernetes/kubernetes#131056: a delayed wipe outlived the test that started
  * it), reproduced against the whole application and beaten: a wipe is pending or running against a
  * slow API server when the context closes, and after {@code close()} returns no request of ours
- * reaches the API server and no thread of ours is alive (DESIGN invariant 5).
+ * reaches the API server and no thread of ours is alive (docs/ARCHITECTURE.md, invariant 5).
  */
 class LifecycleTest {
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API server that fails
+ * docs/ARCHITECTURE.md, invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API server that fails
  * in every way we know of, one fault per phase: HTTP 500, 503, 429 with Retry-After, answers later
  * than the client's request timeout, 409 on deletes, slow answers, a closed port, then all of them
  * mixed at random; the slice watch is dropped every 15 driven seconds throughout. Meanwhile four
