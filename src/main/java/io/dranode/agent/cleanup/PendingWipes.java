@@ -55,9 +55,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private final AgentProperties.Wipe config;
   private final ExponentialBackOff backOff;
 
-  // A ReentrantLock rather than a monitor for the race check's sake (README, Development): VMLens
-  // 1.2.17 let a second thread into our held monitor in its model, after the holder's next
-  // synchronization action inside it, and reported races on fields only used under it.
+  // ReentrantLock, not a monitor, for the race check: see PluginStoreInterleavingTest's javadoc.
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
   private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock

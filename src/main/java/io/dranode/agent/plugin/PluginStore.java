@@ -26,9 +26,7 @@ import org.springframework.stereotype.Component;
 @Component
 public class PluginStore {
 
-  // A ReentrantLock rather than a monitor for the race check's sake (README, Development): VMLens
-  // 1.2.17 let a second thread into our held monitor in its model, after the holder's next
-  // synchronization action inside it, and reported races on fields only used under it.
+  // ReentrantLock, not a monitor, for the race check: see PluginStoreInterleavingTest's javadoc.
   private final ReentrantLock lock = new ReentrantLock();
   private final EventBus events;
   private final Clock clock;
