@@ -21,18 +21,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Data races and lost updates between the plugin store and the pending wipes. With {@code -Prace}
- * these run under the VMLens agent (an execution of its own, see the pom and the README), where
- * {@link AllInterleavings} runs each body in every thread interleaving that matters and the build
- * fails on any data race, the Java answer to {@code go test -race}. In the normal runs, without the
- * agent, each body runs once as a plain test and its end-state checks still apply.
- *
- * <p>The cost of VMLens grows steeply with the synchronization actions of each thread (monitor
- * enters, volatile and atomic accesses), so the wiring is the units under test and nothing else: a
- * fixed clock instead of the volatile {@link MutableClock}, a scheduler double and a wiper double
- * without locks of their own, no event subscriber, and no logging backend in the race run (the pom
- * sets SLF4J's no-operation provider there). Two threads, one or two calls each. The checks are
- * plain {@code if}s, to keep the code that runs under the agent small.
+ * Data races and lost updates between the plugin store and the pending wipes: checked under VMLens
+ * with {@code -Prace}, run once each as plain tests otherwise. How the race check works and why
+ * these tests stay this small: the javadoc of {@code PluginStoreInterleavingTest} (package {@code
+ * io.dranode.agent.plugin}).
  */
 @Tag("interleaving")
 class PendingWipesInterleavingTest {
@@ -151,8 +143,8 @@ class PendingWipesInterleavingTest {
   /**
    * A due wipe fires on the scheduler while the driver registers again and connects. Whatever the
    * order, the driver ends usable, no wipe stays pending, and the history tells the truth about the
-   * deletes that happened (a delete in flight cannot be taken back). Left out of the VMLens run
-   * (race.tests in the pom): there it ran past seven minutes; it runs as a plain test.
+   * deletes that happened (a delete in flight cannot be taken back). A plain test only: too slow
+   * under VMLens (race.tests in the pom, and PluginStoreInterleavingTest's javadoc).
    */
   @Test
   void wipeFiresWhileARegistrationArrives() throws InterruptedException {
