@@ -19,9 +19,9 @@ import tools.jackson.databind.json.JsonMapper;
  * anything else is serialized afresh and becomes the new last one. The check is on the response
  * itself, not on a version counter, so a change of any input (store, pending wipe, device health,
  * rejections, ignored sockets) shows in the very next GET, and nothing has to tell this cache that
- * something changed. It saves Jackson's work and its garbage (the response is ≈ 25 KB with 50
- * drivers) on a view that rarely changes between two requests. The JSON mapper is the context's, so
- * the bytes are the ones Spring's JSON converter would write.
+ * something changed. It saves Jackson's work and its garbage on a view that rarely changes between
+ * two requests. The JSON mapper is the context's, so the bytes are the ones Spring's JSON converter
+ * would write.
  */
 final class PluginsJsonConverter extends AbstractHttpMessageConverter<Plugins> {
 

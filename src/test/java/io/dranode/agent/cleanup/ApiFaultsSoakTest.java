@@ -34,15 +34,15 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/ARCHITECTURE.md, invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API server that fails
- * in every way we know of, one fault per phase: HTTP 500, 503, 429 with Retry-After, answers later
- * than the client's request timeout, 409 on deletes, slow answers, a closed port, then all of them
- * mixed at random; the slice watch is dropped every 15 driven seconds throughout. Meanwhile four
- * drivers come and go at random (seeded) and two stay. Checked at every step: the server never
- * deletes a slice of a served driver or of another node (checked inside the server, while it
- * handles the delete); while the API is healthy, a driver away for the grace period has been wiped;
- * the store answers at once whatever the API does. At the end: every due wipe has completed, none
- * failed for good, and the informer's cache agrees with the server.
+ * docs/ARCHITECTURE.md, invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API
+ * server that fails in every way we know of, one fault per phase: HTTP 500, 503, 429 with
+ * Retry-After, answers later than the client's request timeout, 409 on deletes, slow answers, a
+ * closed port, then all of them mixed at random; the slice watch is dropped every 15 driven seconds
+ * throughout. Meanwhile four drivers come and go at random (seeded) and two stay. Checked at every
+ * step: the server never deletes a slice of a served driver or of another node (checked inside the
+ * server, while it handles the delete); while the API is healthy, a driver away for the grace
+ * period has been wiped; the store answers at once whatever the API does. At the end: every due
+ * wipe has completed, none failed for good, and the informer's cache agrees with the server.
  *
  * <p>Time: the wipes run on the manual scheduler, the Kubernetes client and the informer in real
  * time (about 15 s of real time for the whole run, most of it in answers that time out).

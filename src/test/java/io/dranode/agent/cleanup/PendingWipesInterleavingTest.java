@@ -7,7 +7,6 @@ import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
-import io.dranode.agent.testing.MutableClock;
 import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
