@@ -53,7 +53,7 @@ COPY --from=build /extracted/application/ ./
 #   -Xss512k                    half the default stack size per thread; the agent does no deep
 #                               recursion, and it caps what each Tomcat/gRPC/scheduler thread can take.
 #   -XX:TieredStopAtLevel=1     C1 only: faster start-up and less compiler memory (C2 measured ≈ +25 MB
-#                               RSS idle, docs/bench-notes-footprint.md); an agent that is idle most
+#                               RSS idle, docs/BENCHMARKS.md); an agent that is idle most
 #                               of the time gains little from C2's peak performance.
 #   -XX:InitialRAMPercentage=12 start with a heap of ≈30 MiB instead of 1/64 of the limit (4 MiB): with
 #                               a 4 MiB start the young generation is tiny and the first minutes are a

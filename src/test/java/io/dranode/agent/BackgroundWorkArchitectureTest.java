@@ -29,10 +29,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * DESIGN: all background work runs on executors that the application context owns and shuts down,
- * and only the {@code config} package creates them. Work started anywhere else (a raw thread, a
- * static pool, a timer, the common pool) would outlive the context: the upstream flake's cause.
- * Generated protobuf and gRPC code is not ours and is left out.
+ * docs/ARCHITECTURE.md: all background work runs on executors that the application context owns and
+ * shuts down, and only the {@code config} package creates them. Work started anywhere else (a raw
+ * thread, a static pool, a timer, the common pool) would outlive the context: the upstream flake's
+ * cause. Generated protobuf and gRPC code is not ours and is left out.
  */
 class BackgroundWorkArchitectureTest {
 

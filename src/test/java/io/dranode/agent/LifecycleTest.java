@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.config.ExecutorsConfig;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.DraEndpoints;
+import io.dranode.agent.testing.Stores;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
@@ -34,7 +37,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The upstream flake (kubernetes/kubernetes#131056: a delayed wipe outlived the test that started
  * it), reproduced against the whole application and beaten: a wipe is pending or running against a
  * slow API server when the context closes, and after {@code close()} returns no request of ours
- * reaches the API server and no thread of ours is alive (DESIGN invariant 5).
+ * reaches the API server and no thread of ours is alive (docs/ARCHITECTURE.md, invariant 5).
  */
 class LifecycleTest {
 
@@ -46,7 +49,7 @@ class LifecycleTest {
   private SlowApiServer api;
   private SentRequests sent;
   private KubernetesClient testClient;
-  private FakeDraPlugins plugins;
+  private DraEndpoints plugins;
   private Path root;
   private @Nullable ConfigurableApplicationContext context;
 
@@ -72,7 +75,7 @@ class LifecycleTest {
     // Unix socket paths must stay under 108 bytes: a short folder under /tmp.
     root = Files.createTempDirectory(Path.of("/tmp"), "dra");
     Files.createDirectories(root.resolve("plugins"));
-    plugins = new FakeDraPlugins();
+    plugins = new DraEndpoints();
   }
 
   @AfterEach
@@ -139,7 +142,7 @@ class LifecycleTest {
   @Test
   void closeWhileTheApiServerFails() {
     ConfigurableApplicationContext context = start();
-    PendingWipes wipes = context.getBean(PendingWipes.class);
+    WipeHistory history = context.getBean(WipeHistory.class);
     registerBothThenDeregisterA(context, Duration.ZERO);
     api.sliceFailure(500);
     int before = api.requests().size();
@@ -154,7 +157,7 @@ class LifecycleTest {
                     >= 2);
 
     closeAndAssertNothingOfOursRemains(context, Duration.ofSeconds(2));
-    assertThat(wipes.recent()).noneMatch(r -> r.driver().equals(A));
+    assertThat(history.recent()).noneMatch(r -> r.driver().equals(A));
   }
 
   /** Invariant 7: a wipe hanging on the API server does not hold up registrations. */
@@ -196,7 +199,10 @@ class LifecycleTest {
       default ->
           await()
               .atMost(Duration.ofSeconds(10))
-              .until(() -> wipes.recent().stream().anyMatch(r -> r.driver().equals(A)));
+              .until(
+                  () ->
+                      context.getBean(WipeHistory.class).recent().stream()
+                          .anyMatch(r -> r.driver().equals(A)));
     }
 
     closeAndAssertNothingOfOursRemains(context, apiDelay);
@@ -240,7 +246,9 @@ class LifecycleTest {
       store.register(driver, endpoint, root.resolve(driver + "-reg.sock"), "v1.DRAPlugin", null);
       store.setConnection(driver, endpoint, ConnectionState.CONNECTED);
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> store.isUsable(A) && store.isUsable(B));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> Stores.usable(store, A) && Stores.usable(store, B));
     // Published once the drivers are usable, as a driver does: earlier, the agent's start-up
     // sweep would rightly take them for orphans.
     for (String driver : List.of(A, B)) {

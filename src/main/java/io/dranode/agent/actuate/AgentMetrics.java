@@ -1,74 +1,110 @@
 package io.dranode.agent.actuate;
 
-import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.config.Phases;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.devicehealth.Health;
-import io.dranode.agent.event.AgentEvent;
-import io.dranode.agent.event.EventBus;
+import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.DriverView;
+import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.plugin.StoreListener;
 import io.dranode.agent.registration.RegistrationStatistics;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
-import java.util.Set;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * The agent's Prometheus metrics ({@code dra_agent_*}); the common tag {@code node} comes from
- * {@code management.metrics.tags.node}.
+ * {@code management.metrics.tags.node}. Per-driver series exist while the driver is registered: the
+ * store tells this when a driver's last instance leaves, and its series are removed.
  */
 @Component
-class AgentMetrics implements MeterBinder {
+class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(AgentMetrics.class);
 
   private final PluginStore store;
-  private final PendingWipes wipes;
+  private final WipeHistory wipes;
   private final RegistrationStatistics registrations;
   private final DeviceHealthMonitor devices;
+  private final EventStreams streams;
   private final LongAdder deregistrations = new LongAdder();
-  private final Set<String> driversWithGauges = ConcurrentHashMap.newKeySet();
+  private final Map<String, List<Meter>> driverMeters = new ConcurrentHashMap<>();
+  private final Object lifecycle = new Object();
+  private @Nullable AutoCloseable subscription; // guarded by lifecycle
   private volatile @Nullable MeterRegistry registry;
 
   AgentMetrics(
       PluginStore store,
-      PendingWipes wipes,
+      WipeHistory wipes,
       RegistrationStatistics registrations,
       DeviceHealthMonitor devices,
-      EventBus events) {
+      EventStreams streams) {
     this.store = store;
     this.wipes = wipes;
     this.registrations = registrations;
     this.devices = devices;
-    events.subscribe(
-        event -> {
-          if (event.type() == AgentEvent.Type.DEREGISTERED) {
-            deregistrations.increment();
-          } else if (event.type() == AgentEvent.Type.REGISTERED) {
-            deviceGauges(event.driver());
+    this.streams = streams;
+  }
+
+  @Override
+  public void registered(PluginInstance instance) {
+    deviceGauges(instance.driver());
+  }
+
+  @Override
+  public void deregistered(PluginInstance instance, String why, boolean lastOfDriver) {
+    deregistrations.increment();
+    if (lastOfDriver) {
+      removeDriver(instance.driver());
+    }
+  }
+
+  /** Device counts by health for a driver, while it is registered. */
+  private void deviceGauges(String driver) {
+    MeterRegistry current = registry;
+    if (current == null) {
+      return;
+    }
+    driverMeters.computeIfAbsent(
+        driver,
+        d -> {
+          List<Meter> meters = new ArrayList<>();
+          for (Health health : Health.values()) {
+            meters.add(
+                Gauge.builder(
+                        "dra.agent.devices", devices, m -> m.summary(d).getOrDefault(health, 0))
+                    .tag("driver", d)
+                    .tag("health", health.name())
+                    .description("Devices by driver and health, as the driver reports them")
+                    .register(current));
           }
+          return meters;
         });
   }
 
-  /** Device counts by health for a driver, from its first registration on (0 once it is gone). */
-  private void deviceGauges(String driver) {
+  private void removeDriver(String driver) {
     MeterRegistry current = registry;
-    if (current == null || !driversWithGauges.add(driver)) {
-      return;
-    }
-    for (Health health : Health.values()) {
-      Gauge.builder("dra.agent.devices", devices, d -> d.summary(driver).getOrDefault(health, 0))
-          .tag("driver", driver)
-          .tag("health", health.name())
-          .description("Devices by driver and health, as the driver reports them")
-          .register(current);
+    List<Meter> meters = driverMeters.remove(driver);
+    if (current != null && meters != null) {
+      meters.forEach(current::remove);
     }
   }
 
@@ -105,16 +141,19 @@ class AgentMetrics implements MeterBinder {
           .description("Finished ResourceSlice wipes")
           .register(registry);
     }
-    FunctionCounter.builder("dra.agent.resourceslices.deleted", wipes, PendingWipes::deletedTotal)
+    FunctionCounter.builder("dra.agent.resourceslices.deleted", wipes, WipeHistory::deletedTotal)
         .description("ResourceSlices deleted by wipes")
         .register(registry);
     FunctionTimer.builder(
             "dra.agent.wipe.duration",
             wipes,
-            PendingWipes::completedWipes,
-            PendingWipes::wipeSecondsTotal,
+            WipeHistory::completedWipes,
+            WipeHistory::wipeSecondsTotal,
             TimeUnit.SECONDS)
         .description("Time from a wipe's first attempt to its completion")
+        .register(registry);
+    Gauge.builder("dra.agent.event.streams", streams, EventStreams::count)
+        .description("Open event streams (SSE and gRPC watch)")
         .register(registry);
   }
 
@@ -130,5 +169,44 @@ class AgentMetrics implements MeterBinder {
 
   private static double instances(PluginStore store) {
     return store.drivers().stream().mapToInt(d -> d.instances().size()).sum();
+  }
+
+  /** Subscribes, then adds the series of drivers registered before. */
+  @Override
+  public void start() {
+    synchronized (lifecycle) {
+      if (subscription == null) {
+        subscription = store.subscribe(this);
+      }
+    }
+    store.drivers().forEach(d -> deviceGauges(d.driver()));
+  }
+
+  @Override
+  public void stop() {
+    synchronized (lifecycle) {
+      AutoCloseable current = subscription;
+      subscription = null;
+      if (current != null) {
+        try {
+          current.close();
+        } catch (Exception e) {
+          log.debug("Unsubscribing from the store failed", e);
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    synchronized (lifecycle) {
+      return subscription != null;
+    }
+  }
+
+  /** With the report beans: subscribed before the first registration. */
+  @Override
+  public int getPhase() {
+    return Phases.REPORT;
   }
 }

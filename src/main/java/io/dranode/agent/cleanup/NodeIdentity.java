@@ -1,6 +1,8 @@
 package io.dranode.agent.cleanup;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentScheduler;
+import io.dranode.agent.config.Phases;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -14,8 +16,9 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
- * This node's identity: the configured name, and whether the API server knows a Node of that name.
- * Wipes wait until it does (a wrong node name must not lead to deleting anything).
+ * This node's identity: the configured name, and whether the API server knows a Node of that name
+ * (and its uid, which Events and owned objects refer to). Wipes wait until it does: a wrong node
+ * name must not lead to deleting anything.
  */
 @Component
 public class NodeIdentity implements SmartLifecycle {
@@ -28,11 +31,11 @@ public class NodeIdentity implements SmartLifecycle {
   private final KubernetesClient client;
   private final Clock clock;
   private final String nodeName;
-  private final WipeScheduler scheduler;
+  private final AgentScheduler scheduler;
   private final Object lock = new Object();
-  private WipeScheduler.@Nullable Cancellable next; // guarded by lock
+  private AgentScheduler.@Nullable Cancellable next; // guarded by lock
   private volatile boolean running;
-  private volatile Status status = new Status(State.UNKNOWN, "not checked yet", null);
+  private volatile Status status = new Status(State.UNKNOWN, "not checked yet", null, null);
 
   /** What is known of the Node object. */
   public enum State {
@@ -48,11 +51,13 @@ public class NodeIdentity implements SmartLifecycle {
    * @param state its outcome
    * @param detail a human-readable explanation
    * @param checkedAt when it was made; null before the first check
+   * @param uid the Node's uid, once it was seen
    */
-  public record Status(State state, String detail, @Nullable Instant checkedAt) {}
+  public record Status(
+      State state, String detail, @Nullable Instant checkedAt, @Nullable String uid) {}
 
   public NodeIdentity(
-      KubernetesClient client, Clock clock, AgentProperties properties, WipeScheduler scheduler) {
+      KubernetesClient client, Clock clock, AgentProperties properties, AgentScheduler scheduler) {
     this.client = client;
     this.clock = clock;
     this.nodeName = properties.nodeName();
@@ -96,7 +101,7 @@ public class NodeIdentity implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return SliceInventory.PHASE;
+    return Phases.KUBERNETES;
   }
 
   public String nodeName() {
@@ -122,14 +127,20 @@ public class NodeIdentity implements SmartLifecycle {
       Node node = client.nodes().withName(nodeName).get();
       next =
           node == null
-              ? new Status(State.MISSING, "Node " + nodeName + " does not exist", clock.instant())
-              : new Status(State.PRESENT, "Node " + nodeName + " exists", clock.instant());
+              ? new Status(
+                  State.MISSING, "Node " + nodeName + " does not exist", clock.instant(), null)
+              : new Status(
+                  State.PRESENT,
+                  "Node " + nodeName + " exists",
+                  clock.instant(),
+                  node.getMetadata().getUid());
     } catch (KubernetesClientException e) {
       next =
           new Status(
               State.API_ERROR,
               "cannot read Node " + nodeName + ": " + KubernetesErrors.describe(e),
-              clock.instant());
+              clock.instant(),
+              status.uid());
     }
     if (next.state() != status.state()) {
       if (next.state() == State.PRESENT) {

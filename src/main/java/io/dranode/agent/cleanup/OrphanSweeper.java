@@ -1,6 +1,8 @@
 package io.dranode.agent.cleanup;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentScheduler;
+import io.dranode.agent.config.Phases;
 import io.dranode.agent.plugin.PluginStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,20 +23,17 @@ import org.springframework.stereotype.Component;
 @Component
 public class OrphanSweeper implements SmartLifecycle {
 
-  /** Starts last, after the registry scan and the informer. */
-  public static final int PHASE = 500;
-
   private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
 
   private final SliceInventory inventory;
   private final PluginStore store;
   private final PendingWipes wipes;
-  private final WipeScheduler scheduler;
+  private final AgentScheduler scheduler;
   private final Clock clock;
   private final AgentProperties.Wipe config;
 
   private final Object lock = new Object();
-  private WipeScheduler.@Nullable Cancellable next; // guarded by lock
+  private AgentScheduler.@Nullable Cancellable next; // guarded by lock
   private boolean startupSweepDone; // guarded by lock
   private volatile boolean running;
 
@@ -42,7 +41,7 @@ public class OrphanSweeper implements SmartLifecycle {
       SliceInventory inventory,
       PluginStore store,
       PendingWipes wipes,
-      WipeScheduler scheduler,
+      AgentScheduler scheduler,
       Clock clock,
       AgentProperties properties) {
     this.inventory = inventory;
@@ -81,12 +80,13 @@ public class OrphanSweeper implements SmartLifecycle {
         return;
       }
       boolean startup = !startupSweepDone;
-      Set<String> served = store.servedDrivers();
+      Set<String> live = store.liveDrivers();
       for (String driver : inventory.drivers()) {
-        if (!served.contains(driver)) {
+        if (!live.contains(driver)) {
           // At start-up the grace period has already passed since the agent started.
           wipes.request(
               driver,
+              WipeCause.ORPHANED,
               startup
                   ? "start-up sweep: slices of a driver that did not come back"
                   : "orphaned slices: no usable driver on this node",
@@ -116,6 +116,6 @@ public class OrphanSweeper implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.SWEEP;
   }
 }

@@ -1,6 +1,8 @@
 package io.dranode.agent.cleanup;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentScheduler;
+import io.dranode.agent.config.Phases;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.DriverState;
@@ -8,15 +10,13 @@ import io.dranode.agent.plugin.DriverStateListener;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -36,49 +36,41 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * (cancelled) or fails (resumed with its first deadline). Failed attempts are rescheduled with the
  * kubelet's backoff (1 s, ×2, jitter, cap 5 min) on the scheduler: no thread sleeps. {@link
  * #stop()} cancels everything and refuses new work, so that nothing of ours runs after the context
- * closes.
+ * closes. Finished wipes go to the {@link WipeHistory}.
  */
 @Component
 public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
-  /** Stops first: no wipe may be scheduled by connections closing during shutdown. */
-  public static final int PHASE = 400;
-
-  static final int HISTORY_SIZE = 50;
-
   private static final Logger log = LoggerFactory.getLogger(PendingWipes.class);
 
-  private final WipeScheduler scheduler;
+  private final AgentScheduler scheduler;
   private final SliceWiper wiper;
+  private final WipeHistory history;
   private final EventBus events;
   private final Clock clock;
   private final AgentProperties.Wipe config;
   private final ExponentialBackOff backOff;
+  private final List<WipeListener> listeners = new CopyOnWriteArrayList<>();
 
-  // A ReentrantLock rather than a monitor for the race check's sake (README, Development): VMLens
-  // 1.2.17 let a second thread into our held monitor in its model, after the holder's next
-  // synchronization action inside it, and reported races on fields only used under it.
+  // A ReentrantLock rather than a monitor: see PluginStoreInterleavingTest.
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, Entry> entries = new TreeMap<>(); // guarded by lock
-  private final Deque<WipeRecord> history = new ArrayDeque<>(); // guarded by lock
-  // Drivers last reported USABLE or CONNECTING: their slices are served, never wiped. Tracked here,
+  // Live drivers, last reported USABLE or CONNECTING: their slices are never wiped. Tracked here,
   // under our lock, so that a request racing with a registration cannot slip in after it.
-  private final Map<String, DriverState> served = new HashMap<>(); // guarded by lock
+  private final Map<String, DriverState> live = new HashMap<>(); // guarded by lock
   private boolean stopped; // guarded by lock
-  private final LongAdder[] finished = new LongAdder[WipeRecord.Result.values().length];
-  private final LongAdder deleted = new LongAdder();
-  private final LongAdder completed = new LongAdder();
-  private final LongAdder completedMillis = new LongAdder();
   private volatile boolean running;
 
   public PendingWipes(
-      WipeScheduler scheduler,
+      AgentScheduler scheduler,
       SliceWiper wiper,
+      WipeHistory history,
       EventBus events,
       Clock clock,
       AgentProperties properties) {
     this.scheduler = scheduler;
     this.wiper = wiper;
+    this.history = history;
     this.events = events;
     this.clock = clock;
     this.config = properties.wipe();
@@ -86,33 +78,47 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     this.backOff.setMaxInterval(config.retryMax().toMillis());
     // Spring's jitter is absolute and grows with the interval: 20 % of the first delay.
     this.backOff.setJitter(config.retryInitial().toMillis() / 5);
-    for (WipeRecord.Result result : WipeRecord.Result.values()) {
-      finished[result.ordinal()] = new LongAdder();
-    }
   }
 
   /** One wipe, from scheduling to its end. Fields guarded by the outer lock. */
   private static final class Entry {
     final String driver;
+    final WipeCause cause;
     final Instant scheduledAt;
     final Instant dueAt;
     final String reason;
-    WipeScheduler.@Nullable Cancellable handle;
+    AgentScheduler.@Nullable Cancellable handle;
     @Nullable BackOffExecution retries;
     @Nullable Instant startedAt;
     @Nullable String lastError;
     int attempts;
     boolean cancelled;
-    boolean held; // due while an instance was connecting; waits for the driver's next state
-    boolean inFlight; // an attempt is calling the API server
-    @Nullable String cancelledWhileInFlight; // why; recorded when that attempt returns
+    boolean held; // due while an instance connects: waits for that instance's outcome
+    boolean inFlight; // an attempt is running: its deletes may still be landing
+    @Nullable String cancelledWhileInFlight; // why, if cancelled while an attempt was running
 
-    Entry(String driver, Instant scheduledAt, Instant dueAt, String reason) {
+    Entry(String driver, WipeCause cause, Instant scheduledAt, Instant dueAt, String reason) {
       this.driver = driver;
+      this.cause = cause;
       this.scheduledAt = scheduledAt;
       this.dueAt = dueAt;
       this.reason = reason;
     }
+
+    PendingWipe view() {
+      return new PendingWipe(driver, cause, dueAt, reason, attempts, lastError);
+    }
+
+    Instant started() {
+      Instant started = startedAt;
+      return started == null ? scheduledAt : started;
+    }
+  }
+
+  /** Adds a listener; closing the handle removes it. */
+  public AutoCloseable subscribe(WipeListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   @Override
@@ -121,21 +127,22 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     try {
       switch (state) {
         case UNUSABLE -> {
-          served.remove(driver);
+          live.remove(driver);
           Entry entry = entries.get(driver);
           if (entry != null && entry.held) {
             resume(entry, reason);
           } else {
-            request(driver, reason, clock.instant().plus(config.delay()));
+            request(
+                driver, WipeCause.DRIVER_UNUSABLE, reason, clock.instant().plus(config.delay()));
           }
         }
         case USABLE -> {
-          served.put(driver, state);
+          live.put(driver, state);
           cancel(driver, "driver usable again (" + reason + ")");
         }
         // Neither schedules nor cancels: the connection attempt decides, and a wipe that falls
         // due meanwhile is held.
-        case CONNECTING -> served.put(driver, state);
+        case CONNECTING -> live.put(driver, state);
       }
     } finally {
       lock.unlock();
@@ -144,21 +151,23 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   /**
    * Schedules a wipe due at the given time, unless one is pending already (its deadline stays) or
-   * the driver is usable or connecting (a sweep that saw it unusable a moment ago is refused).
+   * the driver is live (a sweep that saw it unusable a moment ago is refused).
    */
-  public void request(String driver, String reason, Instant dueAt) {
+  public void request(String driver, WipeCause cause, String reason, Instant dueAt) {
     lock.lock();
     try {
       if (stopped || !config.enabled() || entries.containsKey(driver)) {
         return;
       }
-      if (served.containsKey(driver)) {
-        log.debug("No wipe of {}: it is {} ({})", driver, served.get(driver), reason);
+      if (live.containsKey(driver)) {
+        log.debug("No wipe of {}: it is {} ({})", driver, live.get(driver), reason);
         return;
       }
-      Entry entry = new Entry(driver, clock.instant(), dueAt, reason);
+      Entry entry = new Entry(driver, cause, clock.instant(), dueAt, reason);
       entries.put(driver, entry);
       entry.handle = scheduler.schedule(() -> run(entry), dueAt);
+      PendingWipe view = entry.view();
+      listeners.forEach(l -> l.wipeScheduled(view));
       publish(AgentEvent.Type.WIPE_SCHEDULED, driver, "due at " + dueAt + ": " + reason);
       log.info(
           "ResourceSlices of {} will be wiped at {} unless it comes back: {}",
@@ -182,12 +191,14 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (entry.handle != null) {
         entry.handle.cancel();
       }
+      PendingWipe view = entry.view();
+      listeners.forEach(l -> l.wipeCancelled(view, why));
       if (entry.inFlight) {
         // A delete already sent cannot be taken back: the record waits for the attempt to say
         // how many slices went, so that the history never claims fewer deletions than happened.
         entry.cancelledWhileInFlight = why;
       } else {
-        record(entry, 0, WipeRecord.Result.CANCELLED, why);
+        finish(entry, 0, WipeRecord.Result.CANCELLED, why);
       }
       publish(AgentEvent.Type.WIPE_CANCELLED, driver, why);
       log.info("Wipe of {} cancelled: {}", driver, why);
@@ -203,7 +214,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
         return;
       }
       entry.handle = null;
-      if (served.containsKey(entry.driver)) {
+      if (live.containsKey(entry.driver)) {
         hold(entry);
         return;
       }
@@ -236,7 +247,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (outcome.stoppedEarly()) {
         // An instance registered while we were deleting. If it already failed again, its
         // UNUSABLE found this entry not held: go on at once instead of waiting for another change.
-        if (served.containsKey(entry.driver)) {
+        if (live.containsKey(entry.driver)) {
           hold(entry);
         } else {
           resume(entry, "the instance that interrupted the wipe is gone again");
@@ -254,7 +265,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
               + " ResourceSlice(s) after "
               + entry.attempts
               + " attempt(s)";
-      record(entry, outcome.deleted(), result, detail);
+      finish(entry, outcome.deleted(), result, detail);
       publish(AgentEvent.Type.WIPED, entry.driver, detail);
       log.info("Wipe of {}: {}", entry.driver, detail);
     } finally {
@@ -284,7 +295,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       long delay = retries.nextBackOff();
       if (delay == BackOffExecution.STOP) {
         entries.remove(entry.driver);
-        record(entry, 0, WipeRecord.Result.FAILED, error);
+        finish(entry, 0, WipeRecord.Result.FAILED, error);
         log.error("Wipe of {} gave up after {} attempts: {}", entry.driver, entry.attempts, error);
         return;
       }
@@ -301,6 +312,8 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       }
       Instant next = clock.instant().plus(Duration.ofMillis(delay));
       entry.handle = scheduler.schedule(() -> run(entry), next);
+      PendingWipe view = entry.view();
+      listeners.forEach(l -> l.wipeAttemptFailed(view, next));
     } finally {
       lock.unlock();
     }
@@ -309,7 +322,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   private boolean stillWanted(Entry entry) {
     lock.lock();
     try {
-      return !stopped && !entry.cancelled && !served.containsKey(entry.driver);
+      return !stopped && !entry.cancelled && !live.containsKey(entry.driver);
     } finally {
       lock.unlock();
     }
@@ -326,7 +339,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       return false;
     }
     entry.cancelledWhileInFlight = null;
-    record(
+    finish(
         entry,
         deleted,
         WipeRecord.Result.CANCELLED,
@@ -360,7 +373,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     try {
       List<PendingWipe> pending = new ArrayList<>(entries.size());
       for (Entry e : entries.values()) {
-        pending.add(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
+        pending.add(e.view());
       }
       return pending;
     } finally {
@@ -372,59 +385,19 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
     lock.lock();
     try {
       Entry e = entries.get(driver);
-      return e == null
-          ? Optional.empty()
-          : Optional.of(new PendingWipe(e.driver, e.dueAt, e.reason, e.attempts, e.lastError));
+      return e == null ? Optional.empty() : Optional.of(e.view());
     } finally {
       lock.unlock();
     }
   }
 
-  /** Finished wipes, newest first, at most {@value #HISTORY_SIZE}. */
-  public List<WipeRecord> recent() {
-    lock.lock();
-    try {
-      return List.copyOf(history);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** How many wipes ended with this result since start. */
-  public long finished(WipeRecord.Result result) {
-    return finished[result.ordinal()].sum();
-  }
-
-  /** Slices deleted by wipes since start. */
-  public long deletedTotal() {
-    return deleted.sum();
-  }
-
-  /** Wipes that completed (deleted or dry run) since start. */
-  public long completedWipes() {
-    return completed.sum();
-  }
-
-  /** Sum of the durations of completed wipes, first attempt to end, in seconds. */
-  public double wipeSecondsTotal() {
-    return completedMillis.sum() / 1000.0;
-  }
-
-  private void record(Entry entry, int count, WipeRecord.Result result, String detail) {
-    Instant started = entry.startedAt == null ? entry.scheduledAt : entry.startedAt;
-    Instant now = clock.instant();
-    finished[result.ordinal()].increment();
-    if (result == WipeRecord.Result.DELETED) {
-      deleted.add(count);
-    }
-    if (result == WipeRecord.Result.DELETED || result == WipeRecord.Result.DRY_RUN) {
-      completed.increment();
-      completedMillis.add(Duration.between(started, now).toMillis());
-    }
-    history.addFirst(new WipeRecord(entry.driver, started, now, count, result, detail));
-    while (history.size() > HISTORY_SIZE) {
-      history.removeLast();
-    }
+  /** Records a finished wipe and tells the listeners. Caller holds the lock. */
+  private void finish(Entry entry, int count, WipeRecord.Result result, String detail) {
+    WipeRecord record =
+        new WipeRecord(
+            entry.driver, entry.cause, entry.started(), clock.instant(), count, result, detail);
+    history.record(record);
+    listeners.forEach(l -> l.wipeFinished(record));
   }
 
   private void publish(AgentEvent.Type type, String driver, String detail) {
@@ -473,6 +446,6 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.WIPES;
   }
 }

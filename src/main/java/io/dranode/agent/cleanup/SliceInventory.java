@@ -2,11 +2,14 @@ package io.dranode.agent.cleanup;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.dranode.agent.config.Phases;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Informable;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.HttpURLConnection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -14,6 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +34,8 @@ import org.springframework.stereotype.Component;
 @Component
 public class SliceInventory implements SmartLifecycle {
 
-  /** Starts with the watcher, before the cleanup. */
-  public static final int PHASE = 150;
+  /** Longest start-up wait for the API server's answer to the first list. */
+  static final Duration FIRST_ANSWER = Duration.ofSeconds(5);
 
   private static final Logger log = LoggerFactory.getLogger(SliceInventory.class);
 
@@ -79,6 +86,12 @@ public class SliceInventory implements SmartLifecycle {
     return new TreeSet<>(byDriver().keySet());
   }
 
+  /**
+   * Starts the informer and waits, at most {@link #FIRST_ANSWER}, for the API server's answer to
+   * its first list: a server that does not serve {@code resource.k8s.io/v1} stops start-up with a
+   * message saying so (the agent can do nothing useful there); any other failure (no API server
+   * yet) is retried in the background while the agent runs.
+   */
   @Override
   public void start() {
     Informable<ResourceSlice> source =
@@ -86,6 +99,7 @@ public class SliceInventory implements SmartLifecycle {
             ? client.resources(ResourceSlice.class)
             : client.resources(ResourceSlice.class).withField("spec.nodeName", nodeName);
     running = true;
+    CompletableFuture<@Nullable KubernetesClientException> firstAnswer = new CompletableFuture<>();
     try {
       SharedIndexInformer<ResourceSlice> created = source.runnableInformer(0);
       // fabric8's default stops an informer for good when its first list fails (the API server
@@ -94,6 +108,7 @@ public class SliceInventory implements SmartLifecycle {
       // backoff, for as long as we run.
       created.exceptionHandler(
           (started, error) -> {
+            firstAnswer.complete(kubernetesCause(error));
             log.debug("ResourceSlice informer failed (started: {}); retrying", started, error);
             return running;
           });
@@ -102,6 +117,7 @@ public class SliceInventory implements SmartLifecycle {
           .start()
           .whenComplete(
               (ok, error) -> {
+                firstAnswer.complete(null);
                 if (error != null) {
                   log.warn("ResourceSlice informer could not start: {}", error.toString());
                 } else {
@@ -110,6 +126,37 @@ public class SliceInventory implements SmartLifecycle {
               });
     } catch (KubernetesClientException e) {
       log.warn("ResourceSlice informer could not be created: {}", KubernetesErrors.describe(e));
+      return;
+    }
+    KubernetesClientException failure = awaitFirstAnswer(firstAnswer);
+    if (failure != null && failure.getCode() == HttpURLConnection.HTTP_NOT_FOUND) {
+      stop();
+      throw new ApiNotServedException(
+          "the API server does not serve ResourceSlices of resource.k8s.io/v1 ("
+              + KubernetesErrors.describe(failure)
+              + "); the agent needs Kubernetes 1.34 or newer");
+    }
+  }
+
+  private static @Nullable KubernetesClientException kubernetesCause(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof KubernetesClientException k) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private static @Nullable KubernetesClientException awaitFirstAnswer(
+      CompletableFuture<@Nullable KubernetesClientException> firstAnswer) {
+    try {
+      return firstAnswer.get(FIRST_ANSWER.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    } catch (ExecutionException | TimeoutException e) {
+      log.info("The API server has not answered the first ResourceSlice list yet; going on");
+      return null;
     }
   }
 
@@ -135,6 +182,6 @@ public class SliceInventory implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.KUBERNETES;
   }
 }

@@ -1,5 +1,6 @@
 package io.dranode.agent.cleanup;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -7,6 +8,7 @@ import java.util.Locale;
  * A finished wipe.
  *
  * @param driver the driver whose slices were concerned
+ * @param cause why they were to go
  * @param startedAt when the first attempt started (for a wipe cancelled before it ran: when it was
  *     scheduled)
  * @param finishedAt when it ended
@@ -16,6 +18,7 @@ import java.util.Locale;
  */
 public record WipeRecord(
     String driver,
+    WipeCause cause,
     Instant startedAt,
     Instant finishedAt,
     int deleted,
@@ -30,6 +33,7 @@ public record WipeRecord(
     DRY_RUN;
 
     /** {@code deleted}, {@code cancelled}, {@code failed} or {@code dry-run}. */
+    @JsonValue
     public String wireName() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

@@ -1,18 +1,20 @@
 package io.dranode.agent.config;
 
+import io.dranode.agent.input.KubernetesNames;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Every setting of the agent, validated when the context starts. A bad value stops start-up with a
- * message that names the property. Defaults match the kubelet's where it has one.
+ * message that names the property, and so does a name under {@code dra.agent} that is none of these
+ * ({@link UnknownPropertiesCheck}). Each default is written once, in its {@code @DefaultValue}, and
+ * matches the kubelet's where it has one.
  *
  * @param nodeName this node's name: {@code NODE_NAME} from the downward API, else the host name
  * @param mode {@code registrar} (no kubelet on the node) or {@code observer} (beside a kubelet)
@@ -33,33 +35,29 @@ public record AgentProperties(
     Kubernetes kubernetes,
     DeviceHealth deviceHealth) {
 
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
       @Nullable String nodeName,
-      @DefaultValue("registrar") @Nullable Mode mode,
-      @DefaultValue("/var/lib/kubelet") @Nullable Path kubeletRootDir,
+      @DefaultValue("registrar") Mode mode,
+      @DefaultValue("/var/lib/kubelet") Path kubeletRootDir,
       @Nullable Path registryDir,
       @Nullable Path pluginsDir,
-      @DefaultValue @Nullable Registration registration,
-      @DefaultValue @Nullable Wipe wipe,
-      @DefaultValue @Nullable Kubernetes kubernetes,
-      @DefaultValue @Nullable DeviceHealth deviceHealth) {
-    Path root =
-        absolute("dra.agent.kubelet-root-dir", orElse(kubeletRootDir, Path.of("/var/lib/kubelet")));
+      @DefaultValue Registration registration,
+      @DefaultValue Wipe wipe,
+      @DefaultValue Kubernetes kubernetes,
+      @DefaultValue DeviceHealth deviceHealth) {
+    Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
-    this.mode = orElse(mode, Mode.REGISTRAR);
+    this.mode = mode;
     this.kubeletRootDir = root;
     this.registryDir =
         absolute("dra.agent.registry-dir", orElse(registryDir, root.resolve("plugins_registry")));
     this.pluginsDir =
         absolute("dra.agent.plugins-dir", orElse(pluginsDir, root.resolve("plugins")));
-    this.registration = orElse(registration, Registration.defaults());
-    this.wipe = orElse(wipe, Wipe.defaults());
-    this.kubernetes = orElse(kubernetes, new Kubernetes(FieldSelectors.SERVER));
-    this.deviceHealth = orElse(deviceHealth, DeviceHealth.defaults());
+    this.registration = registration;
+    this.wipe = wipe;
+    this.kubernetes = kubernetes;
+    this.deviceHealth = deviceHealth;
   }
 
   /** Who tells the plugin the registration result. */
@@ -108,14 +106,6 @@ public record AgentProperties(
                 + ")");
       }
     }
-
-    static Registration defaults() {
-      return new Registration(
-          Duration.ofSeconds(1),
-          Duration.ofSeconds(5),
-          Duration.ofMillis(500),
-          Duration.ofSeconds(122));
-    }
   }
 
   /**
@@ -142,9 +132,6 @@ public record AgentProperties(
       @DefaultValue("5m") Duration retryMax,
       @DefaultValue("16") int parallelDeletes) {
 
-    /** Default of {@code dra.agent.wipe.parallel-deletes}. */
-    public static final int PARALLEL_DELETES_DEFAULT = 16;
-
     /** Largest accepted {@code dra.agent.wipe.parallel-deletes}. */
     public static final int PARALLEL_DELETES_MAX = 64;
 
@@ -160,22 +147,6 @@ public record AgentProperties(
                 + ", got "
                 + parallelDeletes);
       }
-    }
-
-    /** The settings with another bound on deletes in flight. */
-    public Wipe withParallelDeletes(int parallel) {
-      return new Wipe(enabled, dryRun, delay, sweepInterval, retryInitial, retryMax, parallel);
-    }
-
-    static Wipe defaults() {
-      return new Wipe(
-          true,
-          false,
-          Duration.ofSeconds(30),
-          Duration.ofMinutes(5),
-          Duration.ofSeconds(1),
-          Duration.ofMinutes(5),
-          PARALLEL_DELETES_DEFAULT);
     }
   }
 
@@ -198,15 +169,11 @@ public record AgentProperties(
       positive("dra.agent.device-health.retry-interval", retryInterval);
       positive("dra.agent.device-health.default-timeout", defaultTimeout);
     }
-
-    static DeviceHealth defaults() {
-      return new DeviceHealth(Duration.ofSeconds(5), Duration.ofSeconds(30));
-    }
   }
 
   private static String validNodeName(@Nullable String configured) {
     String name = configured == null || configured.isBlank() ? hostName() : configured.trim();
-    if (name.length() > 253 || !DNS_SUBDOMAIN.matcher(name).matches()) {
+    if (!KubernetesNames.isDnsSubdomain(name, KubernetesNames.NODE_NAME_MAX)) {
       throw new IllegalArgumentException(
           "dra.agent.node-name '"
               + name

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * fabric8's informer opened while it was being stopped) still goes out and stays open afterwards.
  * Here every exchange and WebSocket is tracked: closing refuses new ones, cancels those in flight
  * (which aborts them since Java 16) and aborts open WebSockets, so that once the client is closed
- * nothing of ours talks to the API server (DESIGN invariant 5).
+ * nothing of ours talks to the API server (docs/ARCHITECTURE.md, invariant 5).
  */
 final class ClosingJdkHttpClientFactory extends JdkHttpClientFactory {
 

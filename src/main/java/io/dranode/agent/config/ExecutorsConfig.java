@@ -55,6 +55,12 @@ public class ExecutorsConfig {
     return scheduler;
   }
 
+  /** The seam every delayed task of the agent is scheduled through, on {@link #taskScheduler}. */
+  @Bean
+  AgentScheduler agentScheduler(ThreadPoolTaskScheduler taskScheduler, Clock clock) {
+    return new TaskSchedulerAgentScheduler(taskScheduler, clock);
+  }
+
   /** Registration attempts: blocking gRPC calls with deadlines, one socket at a time each. */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor registrationExecutor() {

@@ -31,10 +31,9 @@ public final class UnixChannels implements AutoCloseable {
 
   /**
    * A new channel for a few blocking calls, closed right after them (a registration attempt). Its
-   * callbacks run where they arise instead of being handed to the channel executor: a blocking stub
-   * delivers its call's callbacks to the calling thread anyway, so the hand-off only added a thread
-   * hop (≈ 2 ms on a busy 2-core node) to every call. Never use it for streams or for callbacks
-   * that block.
+   * callbacks run where they arise: a blocking stub delivers them to the calling thread anyway, so
+   * a hand-off to the channel executor would only add a thread hop to every call. Never use it for
+   * streams or for callbacks that block.
    */
   public ManagedChannel openForBlockingCalls(Path socket, int maxInboundMessageBytes) {
     return builder(socket, maxInboundMessageBytes).directExecutor().build();

@@ -1,11 +1,14 @@
 package io.dranode.agent.devicehealth;
 
 import io.dranode.agent.config.AgentProperties;
-import io.dranode.agent.event.AgentEvent;
-import io.dranode.agent.event.EventBus;
+import io.dranode.agent.config.AgentScheduler;
+import io.dranode.agent.config.Phases;
+import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginConnections;
+import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.plugin.StoreListener;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Collections;
@@ -20,26 +23,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 
 /**
  * Device health of every driver (KEP-4680): keeps one {@code NodeWatchResources} stream per driver
  * and shows the last complete device list of each, a device whose report is older than its timeout
  * ({@code health_check_timeout_seconds}, else {@code dra.agent.device-health.default-timeout})
- * being {@link Health#UNKNOWN}. Store events are handed to the gRPC executor: the store publishes
- * them under its lock, and the reconciliation reads the store again.
+ * being {@link Health#UNKNOWN}. The store's changes are handed to the gRPC executor: the store
+ * tells them under its lock, and the reconciliation reads the store again.
  */
 @Component
-public class DeviceHealthMonitor implements SmartLifecycle {
-
-  /** After the plugin connections (streams run on their channels), before the watcher. */
-  public static final int PHASE = PluginConnections.PHASE + 20;
+public class DeviceHealthMonitor implements SmartLifecycle, StoreListener {
 
   private static final Logger log = LoggerFactory.getLogger(DeviceHealthMonitor.class);
 
   private final PluginStore store;
-  private final EventBus events;
   private final Executor executor;
   private final Clock clock;
   private final Duration defaultTimeout;
@@ -53,13 +51,11 @@ public class DeviceHealthMonitor implements SmartLifecycle {
   public DeviceHealthMonitor(
       PluginStore store,
       PluginConnections connections,
-      EventBus events,
-      TaskScheduler scheduler,
+      AgentScheduler scheduler,
       @Qualifier("grpcExecutor") Executor executor,
       Clock clock,
       AgentProperties properties) {
     this.store = store;
-    this.events = events;
     this.executor = executor;
     this.clock = clock;
     this.defaultTimeout = properties.deviceHealth().defaultTimeout();
@@ -101,11 +97,20 @@ public class DeviceHealthMonitor implements SmartLifecycle {
     return Collections.unmodifiableMap(counts);
   }
 
-  private void onEvent(AgentEvent event) {
-    switch (event.type()) {
-      case REGISTERED, DEREGISTERED -> submit(event.driver(), false);
-      case CONNECTED -> submit(event.driver(), true);
-      default -> {}
+  @Override
+  public void registered(PluginInstance instance) {
+    submit(instance.driver(), false);
+  }
+
+  @Override
+  public void deregistered(PluginInstance instance, String why, boolean lastOfDriver) {
+    submit(instance.driver(), false);
+  }
+
+  @Override
+  public void connectionChanged(PluginInstance instance) {
+    if (instance.connection() == ConnectionState.CONNECTED) {
+      submit(instance.driver(), true);
     }
   }
 
@@ -125,7 +130,7 @@ public class DeviceHealthMonitor implements SmartLifecycle {
         return;
       }
       watches.start();
-      subscription = events.subscribe(this::onEvent);
+      subscription = store.subscribe(this);
       running = true;
     }
     // Instances registered before the subscription: reconciling twice is harmless.
@@ -159,6 +164,6 @@ public class DeviceHealthMonitor implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.DEVICE_HEALTH;
   }
 }

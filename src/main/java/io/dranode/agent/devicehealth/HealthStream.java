@@ -1,5 +1,6 @@
 package io.dranode.agent.devicehealth;
 
+import io.dranode.agent.plugin.Services;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -13,11 +14,6 @@ import org.jspecify.annotations.Nullable;
  * the channel's executor; the listener decides whether they still matter.
  */
 final class HealthStream {
-
-  /** The advertised service names, in order of preference (the validator already picked one). */
-  static final String V1 = "v1.DRAResourceHealth";
-
-  static final String V1ALPHA1 = "v1alpha1.DRAResourceHealth";
 
   /** What the stream reports. */
   interface Listener {
@@ -35,12 +31,12 @@ final class HealthStream {
   }
 
   static boolean supported(@Nullable String service) {
-    return V1.equals(service) || V1ALPHA1.equals(service);
+    return service != null && Services.HEALTH.contains(service);
   }
 
   /** Starts the call; it never throws for a failure of the peer, the listener hears of it. */
   static HealthStream open(Channel channel, String service, Clock clock, Listener listener) {
-    if (V1.equals(service)) {
+    if (Services.HEALTH_V1.equals(service)) {
       Observer<
               io.dranode.agent.proto.drahealth.v1.NodeWatchResourcesRequest,
               io.dranode.agent.proto.drahealth.v1.NodeWatchResourcesResponse>
@@ -51,7 +47,7 @@ final class HealthStream {
               observer);
       return new HealthStream(observer);
     }
-    if (V1ALPHA1.equals(service)) {
+    if (Services.HEALTH_V1ALPHA1.equals(service)) {
       Observer<
               io.dranode.agent.proto.drahealth.v1alpha1.NodeWatchResourcesRequest,
               io.dranode.agent.proto.drahealth.v1alpha1.NodeWatchResourcesResponse>

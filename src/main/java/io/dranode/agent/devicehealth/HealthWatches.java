@@ -1,5 +1,6 @@
 package io.dranode.agent.devicehealth;
 
+import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginConnections;
 import io.dranode.agent.plugin.PluginInstance;
@@ -15,12 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.scheduling.TaskScheduler;
 
 /**
  * The health stream of each driver, kept in line with the store as upstream's kubelet does (2026):
@@ -36,7 +34,7 @@ final class HealthWatches {
 
   private final PluginStore store;
   private final PluginConnections connections;
-  private final TaskScheduler scheduler;
+  private final AgentScheduler scheduler;
   private final Clock clock;
   private final Duration retryInterval;
   private final DeviceTable table;
@@ -49,7 +47,7 @@ final class HealthWatches {
   HealthWatches(
       PluginStore store,
       PluginConnections connections,
-      TaskScheduler scheduler,
+      AgentScheduler scheduler,
       Clock clock,
       Duration retryInterval,
       DeviceTable table) {
@@ -139,7 +137,7 @@ final class HealthWatches {
     final Instance instance;
     final String service;
     @Nullable HealthStream stream;
-    @Nullable ScheduledFuture<?> retry;
+    AgentScheduler.@Nullable Cancellable retry;
     boolean closed;
     int failures;
     boolean warnedDropped;
@@ -169,20 +167,16 @@ final class HealthWatches {
     }
 
     void retryNow() {
-      ScheduledFuture<?> pending = retry;
+      AgentScheduler.Cancellable pending = retry;
       if (pending != null) {
-        pending.cancel(false);
+        pending.cancel();
         retry = null;
         start();
       }
     }
 
     private void scheduleRetry() {
-      try {
-        retry = scheduler.schedule(this::retry, scheduler.getClock().instant().plus(retryInterval));
-      } catch (RejectedExecutionException e) {
-        log.debug("Not retrying the health stream of {}: shutting down", instance.driver());
-      }
+      retry = scheduler.scheduleAfter(this::retry, retryInterval);
     }
 
     private void retry() {
@@ -197,7 +191,7 @@ final class HealthWatches {
     void close(String why) {
       closed = true;
       if (retry != null) {
-        retry.cancel(false);
+        retry.cancel();
         retry = null;
       }
       if (stream != null) {

@@ -1,5 +1,6 @@
 package io.dranode.agent.event;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Instant;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,7 @@ public record AgentEvent(
     WIPED;
 
     /** The lower-case, dash-separated name used by the REST and gRPC APIs. */
+    @JsonValue
     public String wireName() {
       return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

@@ -1,14 +1,14 @@
 package io.dranode.agent.plugin;
 
+import io.dranode.agent.config.Phases;
 import io.dranode.agent.config.UnixChannels;
-import io.dranode.agent.event.AgentEvent;
-import io.dranode.agent.event.EventBus;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -18,13 +18,10 @@ import org.springframework.stereotype.Component;
  * One long-lived gRPC channel per registered instance to its DRA endpoint, whose state decides
  * whether the instance counts as connected (READY) or not. A dropped connection is asked to
  * reconnect, asynchronously: doing that inline in the state callback deadlocked upstream. Channels
- * are also what device-health streams and probes use.
+ * are also what device-health streams use. Learns of instances from the store while it runs.
  */
 @Component
-public class PluginConnections implements SmartLifecycle {
-
-  /** Starts first and stops last: channels outlive the watcher and the cleanup. */
-  public static final int PHASE = 100;
+public class PluginConnections implements SmartLifecycle, StoreListener {
 
   /** DRA answers carry device lists; 16 MiB is generous and still bounded. */
   static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -34,30 +31,27 @@ public class PluginConnections implements SmartLifecycle {
   private final PluginStore store;
   private final UnixChannels channels;
   private final Map<Key, ManagedChannel> open = new ConcurrentHashMap<>();
-  private final AutoCloseable subscription;
+  private final Object lifecycle = new Object();
+  private @Nullable AutoCloseable subscription; // guarded by lifecycle
   private volatile boolean running;
 
   record Key(String driver, String endpoint) {}
 
-  public PluginConnections(PluginStore store, UnixChannels channels, EventBus events) {
+  public PluginConnections(PluginStore store, UnixChannels channels) {
     this.store = store;
     this.channels = channels;
-    this.subscription = events.subscribe(this::onEvent);
   }
 
-  private void onEvent(AgentEvent event) {
-    String endpoint = event.endpoint();
-    if (endpoint == null) {
-      return;
-    }
-    Key key = new Key(event.driver(), endpoint);
-    if (event.type() == AgentEvent.Type.REGISTERED) {
-      connect(key);
-    } else if (event.type() == AgentEvent.Type.DEREGISTERED) {
-      ManagedChannel channel = open.remove(key);
-      if (channel != null) {
-        channel.shutdownNow();
-      }
+  @Override
+  public void registered(PluginInstance instance) {
+    connect(new Key(instance.driver(), instance.endpoint()));
+  }
+
+  @Override
+  public void deregistered(PluginInstance instance, String why, boolean lastOfDriver) {
+    ManagedChannel channel = open.remove(new Key(instance.driver(), instance.endpoint()));
+    if (channel != null) {
+      channel.shutdownNow();
     }
   }
 
@@ -120,18 +114,42 @@ public class PluginConnections implements SmartLifecycle {
     return Optional.ofNullable(open.get(new Key(driver, endpoint)));
   }
 
+  /**
+   * Subscribes to the store, then opens a channel for every instance already recorded (a start
+   * after a stop, or instances recorded before this started); one opened twice is replaced.
+   */
   @Override
   public void start() {
-    running = true;
+    synchronized (lifecycle) {
+      if (running) {
+        return;
+      }
+      running = true;
+      subscription = store.subscribe(this);
+    }
+    for (DriverView driver : store.drivers()) {
+      for (PluginInstance instance : driver.instances()) {
+        Key key = new Key(instance.driver(), instance.endpoint());
+        if (!open.containsKey(key)) {
+          connect(key);
+        }
+      }
+    }
   }
 
   @Override
   public void stop() {
-    running = false;
-    try {
-      subscription.close();
-    } catch (Exception e) {
-      log.debug("Unsubscribing failed", e);
+    synchronized (lifecycle) {
+      running = false;
+      AutoCloseable current = subscription;
+      subscription = null;
+      if (current != null) {
+        try {
+          current.close();
+        } catch (Exception e) {
+          log.debug("Unsubscribing from the store failed", e);
+        }
+      }
     }
     for (ManagedChannel channel : open.values()) {
       channel.shutdownNow();
@@ -146,6 +164,6 @@ public class PluginConnections implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.CONNECTIONS;
   }
 }

@@ -5,7 +5,6 @@ import io.dranode.agent.event.EventBus;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,25 +13,28 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 
 /**
  * The thread-safe store of every registered driver instance. Every mutation happens under one lock,
- * and the events and driver-state changes it causes are published in order under that same lock, so
- * a listener never sees a stale order (a "disconnected" after a later "connected").
+ * and what it causes is told in order under that same lock: to the pending wipes ({@link
+ * DriverStateListener}, fixed at construction, so that no state change can ever be missed), to the
+ * internal consumers that subscribed ({@link StoreListener}), and to the outward activity stream
+ * ({@link EventBus}). So no listener sees a stale order (a "disconnected" after a later
+ * "connected").
  */
 @Component
 public class PluginStore {
 
-  // A ReentrantLock rather than a monitor for the race check's sake (README, Development): VMLens
-  // 1.2.17 let a second thread into our held monitor in its model, after the holder's next
-  // synchronization action inside it, and reported races on fields only used under it.
+  // A ReentrantLock rather than a monitor: see PluginStoreInterleavingTest.
   private final ReentrantLock lock = new ReentrantLock();
   private final EventBus events;
   private final Clock clock;
   private final List<DriverStateListener> stateListeners;
+  private final List<StoreListener> listeners = new CopyOnWriteArrayList<>();
 
   // All guarded by lock.
   private final Map<String, List<PluginInstance>> drivers = new TreeMap<>();
@@ -44,6 +46,12 @@ public class PluginStore {
     this.events = events;
     this.clock = clock;
     this.stateListeners = List.copyOf(stateListeners);
+  }
+
+  /** Adds a listener; closing the handle removes it. */
+  public AutoCloseable subscribe(StoreListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
   }
 
   /** The outcome of {@link #register}. */
@@ -86,6 +94,7 @@ public class PluginStore {
       drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
       rejections.remove(registrationSocket);
       ignored.remove(registrationSocket);
+      listeners.forEach(l -> l.registered(instance));
       publish(AgentEvent.Type.REGISTERED, driver, endpoint, "service " + service);
       updateState(driver, "instance " + endpoint + " registered");
       return new Outcome.Registered(instance);
@@ -106,9 +115,11 @@ public class PluginStore {
         PluginInstance instance = instances.get(i);
         if (instance.endpoint().equals(endpoint)) {
           instances.remove(i);
-          if (instances.isEmpty()) {
+          boolean last = instances.isEmpty();
+          if (last) {
             drivers.remove(driver);
           }
+          listeners.forEach(l -> l.deregistered(instance, why, last));
           publish(AgentEvent.Type.DEREGISTERED, driver, endpoint, why);
           updateState(driver, "instance " + endpoint + " deregistered: " + why);
           return Optional.of(instance);
@@ -137,7 +148,9 @@ public class PluginStore {
           if (instance.connection() == state) {
             return true;
           }
-          instances.set(i, instance.withConnection(state));
+          PluginInstance changed = instance.withConnection(state);
+          instances.set(i, changed);
+          listeners.forEach(l -> l.connectionChanged(changed));
           if (state == ConnectionState.CONNECTED) {
             publish(AgentEvent.Type.CONNECTED, driver, endpoint, "DRA endpoint reachable");
           } else if (state == ConnectionState.DISCONNECTED) {
@@ -158,6 +171,7 @@ public class PluginStore {
     lock.lock();
     try {
       rejections.put(rejection.socket(), rejection);
+      listeners.forEach(l -> l.rejected(rejection));
       String driver = rejection.driver();
       publish(
           AgentEvent.Type.REJECTED,
@@ -216,38 +230,21 @@ public class PluginStore {
     }
   }
 
-  /** The instance in use: the newest connected one, else the newest; empty when none. */
-  public Optional<PluginInstance> activeInstance(String driver) {
+  /**
+   * Live drivers: usable, or with an instance that registered and is still connecting. Their slices
+   * are never swept.
+   */
+  public Set<String> liveDrivers() {
     lock.lock();
     try {
-      List<PluginInstance> instances = drivers.get(driver);
-      return instances == null ? Optional.empty() : Optional.ofNullable(active(instances));
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  public boolean isUsable(String driver) {
-    lock.lock();
-    try {
-      return states.get(driver) == DriverState.USABLE;
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Drivers that are usable or still connecting their first instance: their slices are served. */
-  public Set<String> servedDrivers() {
-    lock.lock();
-    try {
-      Set<String> served = new TreeSet<>();
+      Set<String> live = new TreeSet<>();
       states.forEach(
           (driver, state) -> {
             if (state != DriverState.UNUSABLE) {
-              served.add(driver);
+              live.add(driver);
             }
           });
-      return served;
+      return live;
     } finally {
       lock.unlock();
     }
@@ -266,24 +263,6 @@ public class PluginStore {
     lock.lock();
     try {
       return List.copyOf(ignored.values());
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  /** Instances registered through a registration socket (normally one). */
-  public List<PluginInstance> instancesOf(Path registrationSocket) {
-    lock.lock();
-    try {
-      List<PluginInstance> found = new ArrayList<>();
-      for (Collection<PluginInstance> instances : drivers.values()) {
-        for (PluginInstance instance : instances) {
-          if (instance.registrationSocket().equals(registrationSocket)) {
-            found.add(instance);
-          }
-        }
-      }
-      return found;
     } finally {
       lock.unlock();
     }

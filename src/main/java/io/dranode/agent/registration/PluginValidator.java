@@ -1,36 +1,31 @@
 package io.dranode.agent.registration;
 
+import static io.dranode.agent.input.Untrusted.clean;
+import static io.dranode.agent.input.Untrusted.quote;
+
+import io.dranode.agent.input.KubernetesNames;
+import io.dranode.agent.plugin.Services;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Validates what a plugin says about itself. Everything a plugin sends is untrusted: names and
- * endpoints are checked like the kubelet does, and every value quoted back in a reason is shortened
- * and stripped of control characters so that a hostile plugin cannot flood logs or APIs.
+ * endpoints are checked like the kubelet does, and every value quoted back in a reason goes through
+ * {@link io.dranode.agent.input.Untrusted}, so that a hostile plugin cannot flood logs or APIs.
  */
 final class PluginValidator {
 
   static final String DRA_PLUGIN_TYPE = "DRAPlugin";
-  static final List<String> DRA_SERVICES = List.of("v1.DRAPlugin", "v1beta1.DRAPlugin");
-  static final List<String> HEALTH_SERVICES =
-      List.of("v1.DRAResourceHealth", "v1alpha1.DRAResourceHealth");
   private static final Set<String> OTHER_TYPES = Set.of("CSIPlugin", "DevicePlugin");
-
-  /** Like Kubernetes' DRA driver names: a lower-case DNS subdomain of at most 63 characters. */
-  static final int DRIVER_NAME_MAX = 63;
 
   /** {@code sun_path} holds 108 bytes including the terminating NUL. */
   static final int UNIX_PATH_MAX = 108;
 
-  private static final Pattern DNS_SUBDOMAIN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
-  private static final int QUOTE_MAX = 80;
   private static final int LIST_MAX = 8;
 
   /** Keeps a refusal reason well under 1,000 characters even with 8 long quoted services. */
@@ -60,7 +55,7 @@ final class PluginValidator {
           null, "unsupported plugin type " + quote(type) + ": only DRAPlugin is handled");
     }
     String driver = info.getName();
-    String nameProblem = driverNameProblem(driver);
+    String nameProblem = KubernetesNames.driverNameProblem(driver);
     if (nameProblem != null) {
       return new Decision.Refuse(driver.isEmpty() ? null : clean(driver), nameProblem);
     }
@@ -84,26 +79,6 @@ final class PluginValidator {
     }
     return new Decision.Accept(
         driver, Path.of(endpoint).normalize().toString(), service, pickHealthService(offered));
-  }
-
-  /** Null when the name is acceptable, else the reason. */
-  static @Nullable String driverNameProblem(String driver) {
-    if (driver.isEmpty()) {
-      return "Required value: DRA driver name must not be empty";
-    }
-    if (driver.length() > DRIVER_NAME_MAX) {
-      return "Too long: DRA driver name "
-          + quote(driver)
-          + " may not be more than "
-          + DRIVER_NAME_MAX
-          + " characters";
-    }
-    if (!DNS_SUBDOMAIN.matcher(driver).matches()) {
-      return "invalid DRA driver name "
-          + quote(driver)
-          + ": must be a lower-case DNS subdomain (letters, digits, '-' and '.')";
-    }
-    return null;
   }
 
   /** Null when the endpoint is acceptable, else the reason. */
@@ -154,7 +129,7 @@ final class PluginValidator {
   /** The first service, in the plugin's order, that the agent supports; null when none. */
   static @Nullable String pickService(List<String> offered) {
     for (String service : offered) {
-      if (DRA_SERVICES.contains(service)) {
+      if (Services.DRA.contains(service)) {
         return service;
       }
     }
@@ -163,7 +138,7 @@ final class PluginValidator {
 
   /** {@code v1.DRAResourceHealth} over {@code v1alpha1.DRAResourceHealth}; null when neither. */
   static @Nullable String pickHealthService(List<String> offered) {
-    for (String health : HEALTH_SERVICES) {
+    for (String health : Services.HEALTH) {
       if (offered.contains(health)) {
         return health;
       }
@@ -188,43 +163,6 @@ final class PluginValidator {
     return "none of the services supported by the plugin "
         + list
         + " are supported by the agent "
-        + DRA_SERVICES;
-  }
-
-  /**
-   * Quotes an untrusted value: control characters escaped, about {@value #QUOTE_MAX} characters
-   * shown. The bound counts what is shown: an escape takes six characters, not one.
-   */
-  static String quote(String value) {
-    return shown(value, true);
-  }
-
-  /** An untrusted value made safe to show: control characters escaped, at most ~80 chars. */
-  static String clean(String value) {
-    return shown(value, false);
-  }
-
-  private static String shown(String value, boolean quoted) {
-    StringBuilder out = new StringBuilder(QUOTE_MAX + 32);
-    if (quoted) {
-      out.append('"');
-    }
-    int limit = quoted ? QUOTE_MAX + 1 : QUOTE_MAX;
-    int i = 0;
-    for (; i < value.length() && out.length() < limit; i++) {
-      char c = value.charAt(i);
-      if (Character.isISOControl(c) || c == '"' || c == '\\') {
-        out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    if (quoted) {
-      out.append('"');
-    }
-    if (i < value.length()) {
-      out.append("… (").append(value.length()).append(" characters)");
-    }
-    return out.toString();
+        + Services.DRA;
   }
 }

@@ -2,6 +2,9 @@ package io.dranode.agent.registration;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.Mode;
+import io.dranode.agent.config.AgentScheduler;
+import io.dranode.agent.config.Phases;
+import io.dranode.agent.input.Untrusted;
 import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
@@ -15,7 +18,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -23,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.scheduling.TaskScheduler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOffExecution;
 import org.springframework.util.backoff.ExponentialBackOff;
@@ -39,15 +40,9 @@ import org.springframework.util.backoff.ExponentialBackOff;
 class RegistrationHandler implements RegistryListener, SmartLifecycle, RegistrationStatistics {
 
   /**
-   * Starts before the registry watcher (so no socket it reports is dropped) and stops after it (so
-   * no new socket arrives once retries are cancelled).
-   */
-  static final int PHASE = 180;
-
-  /**
    * A socket's file appears at bind(), a moment before its server listens: the first dials may be
-   * refused. These quick retries keep registration latency in milliseconds instead of inheriting
-   * the 500 ms backoff.
+   * refused. Quick retries keep registration latency in milliseconds instead of inheriting the 500
+   * ms backoff.
    */
   private static final long[] QUICK_RETRY_MILLIS = {2, 5, 10, 20};
 
@@ -56,7 +51,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
   private final PluginStore store;
   private final RegistrationClient client;
   private final PluginValidator validator;
-  private final TaskScheduler scheduler;
+  private final AgentScheduler scheduler;
   private final Executor executor;
   private final Clock clock;
   private final Mode mode;
@@ -74,7 +69,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       AgentProperties properties,
       PluginStore store,
       RegistrationClient client,
-      TaskScheduler scheduler,
+      AgentScheduler scheduler,
       @Qualifier("registrationExecutor") Executor executor,
       Clock clock) {
     this.store = store;
@@ -98,12 +93,31 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
     long seenAtNanos;
     int attempts;
     @Nullable BackOffExecution backOff;
-    @Nullable ScheduledFuture<?> retry;
+    AgentScheduler.@Nullable Cancellable retry;
     @Nullable String driver;
     @Nullable String endpoint;
 
     SocketState(Path socket) {
       this.socket = socket;
+    }
+  }
+
+  /**
+   * One attempt at registering a socket's plugin, over one connection to it.
+   *
+   * @param generation the socket's generation when the attempt started
+   * @param number the attempt's number since the socket appeared
+   */
+  private record Attempt(
+      SocketState state, long generation, int number, RegistrationClient.Session session) {
+
+    Path socket() {
+      return state.socket;
+    }
+
+    /** Whether this attempt still speaks for its socket. Caller holds the handler's lock. */
+    boolean current() {
+      return state.generation == generation;
     }
   }
 
@@ -139,9 +153,9 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
 
   /** Drops a socket's registration and any pending retry. Caller holds the lock. */
   private void forget(SocketState state, String why) {
-    ScheduledFuture<?> retry = state.retry;
+    AgentScheduler.Cancellable retry = state.retry;
     if (retry != null) {
-      retry.cancel(false);
+      retry.cancel();
       state.retry = null;
     }
     String driver = state.driver;
@@ -161,27 +175,28 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
   }
 
   private void attempt(SocketState state, long generation) {
-    int attempt;
+    int number;
     synchronized (lock) {
       if (!running || state.generation != generation) {
         return;
       }
       state.retry = null;
-      attempt = ++state.attempts;
+      number = ++state.attempts;
     }
     MDC.put("registrationSocket", state.socket.toString());
     try (RegistrationClient.Session session = client.open(state.socket)) {
+      Attempt attempt = new Attempt(state, generation, number, session);
       PluginInfo info;
       try {
         info = session.getInfo();
       } catch (StatusRuntimeException e) {
-        failed(state, generation, attempt, session, e);
+        failed(attempt, e);
         return;
       }
-      decide(state, generation, attempt, session, info);
+      decide(attempt, info);
     } catch (RuntimeException e) {
       log.warn("Registration attempt for {} failed unexpectedly", state.socket, e);
-      retryLater(state, generation, attempt, null, "internal error: " + e);
+      retryLater(state, generation, number, null, "internal error: " + e);
     } finally {
       MDC.remove("registrationSocket");
       MDC.remove("driver");
@@ -189,68 +204,54 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
     }
   }
 
-  private void decide(
-      SocketState state,
-      long generation,
-      int attempt,
-      RegistrationClient.Session session,
-      PluginInfo info) {
-    Decision decision = validator.decide(info, state.socket);
-    if (decision instanceof Decision.Accept accepted) {
-      MDC.put("driver", accepted.driver());
-      MDC.put("endpoint", accepted.endpoint());
-    }
+  private void decide(Attempt attempt, PluginInfo info) {
+    Decision decision = validator.decide(info, attempt.socket());
     if (decision instanceof Decision.Accept accept) {
-      accept(state, generation, attempt, session, accept);
+      MDC.put("driver", accept.driver());
+      MDC.put("endpoint", accept.endpoint());
+      accept(attempt, accept);
     } else if (decision instanceof Decision.Refuse refuse) {
-      refuse(state, generation, attempt, session, refuse.driver(), refuse.reason());
+      refuse(attempt, refuse.driver(), refuse.reason(), true);
     } else if (decision instanceof Decision.NotOurs notOurs) {
       if (mode == Mode.OBSERVER) {
-        store.ignore(new IgnoredSocket(state.socket, notOurs.type(), notOurs.name()));
-        log.debug("Ignoring {} plugin at {}", notOurs.type(), state.socket);
+        store.ignore(new IgnoredSocket(attempt.socket(), notOurs.type(), notOurs.name()));
+        log.debug("Ignoring {} plugin at {}", notOurs.type(), attempt.socket());
       } else {
         refuse(
-            state,
-            generation,
             attempt,
-            session,
             null,
-            "plugin type " + notOurs.type() + " is not handled by this agent (DRAPlugin only)");
+            "plugin type " + notOurs.type() + " is not handled by this agent (DRAPlugin only)",
+            true);
       }
     }
   }
 
-  private void accept(
-      SocketState state,
-      long generation,
-      int attempt,
-      RegistrationClient.Session session,
-      Decision.Accept accept) {
+  private void accept(Attempt attempt, Decision.Accept accept) {
     PluginStore.Outcome outcome;
     synchronized (lock) {
-      if (!running || state.generation != generation) {
+      if (!running || !attempt.current()) {
         return;
       }
       outcome =
           store.register(
               accept.driver(),
               accept.endpoint(),
-              state.socket,
+              attempt.socket(),
               accept.service(),
               accept.healthService());
       if (outcome instanceof PluginStore.Outcome.Registered) {
-        state.driver = accept.driver();
-        state.endpoint = accept.endpoint();
+        attempt.state().driver = accept.driver();
+        attempt.state().endpoint = accept.endpoint();
         accepted.increment();
-        registeredNanos.add(System.nanoTime() - state.seenAtNanos);
+        registeredNanos.add(System.nanoTime() - attempt.state().seenAtNanos);
       }
     }
     if (outcome instanceof PluginStore.Outcome.Refused refused) {
-      refuse(state, generation, attempt, session, accept.driver(), refused.reason());
+      refuse(attempt, accept.driver(), refused.reason(), true);
       return;
     }
     // The plugin hears it first; the log line is not on its way.
-    notifyPlugin(session, state.socket, true, "");
+    notifyPlugin(attempt, true, "");
     log.info(
         "Registered DRA driver {} at {} using {}{}",
         accept.driver(),
@@ -259,64 +260,51 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
         accept.healthService() == null ? "" : " and " + accept.healthService());
   }
 
-  private void refuse(
-      SocketState state,
-      long generation,
-      int attempt,
-      RegistrationClient.Session session,
-      @Nullable String driver,
-      String reason) {
+  /**
+   * Records a refusal (not retried: the socket must be re-created), logs it, and, if asked and the
+   * attempt is still current, tells the plugin why.
+   */
+  private void refuse(Attempt attempt, @Nullable String driver, String reason, boolean tell) {
     synchronized (lock) {
-      if (state.generation != generation) {
+      if (!attempt.current()) {
         return;
       }
-      store.reject(new Rejection(state.socket, driver, reason, attempt, clock.instant(), false));
+      store.reject(
+          new Rejection(
+              attempt.socket(), driver, reason, attempt.number(), clock.instant(), false));
       rejected.increment();
     }
-    log.warn("Refused plugin at {}: {}", state.socket, reason);
-    notifyPlugin(session, state.socket, false, reason);
+    log.warn("Refused plugin at {}: {}", attempt.socket(), reason);
+    if (tell) {
+      notifyPlugin(attempt, false, reason);
+    }
   }
 
-  private void notifyPlugin(
-      RegistrationClient.Session session, Path socket, boolean registered, String error) {
+  private void notifyPlugin(Attempt attempt, boolean registered, String error) {
     if (mode != Mode.REGISTRAR) {
       return;
     }
     try {
-      session.notifyStatus(registered, error);
+      attempt.session().notifyStatus(registered, error);
     } catch (StatusRuntimeException e) {
       // The decision stands either way: a plugin that cannot hear it still gets served (or not).
       log.warn(
-          "Could not notify plugin at {} of its registration status: {}", socket, e.getStatus());
+          "Could not notify plugin at {} of its registration status: {}",
+          attempt.socket(),
+          e.getStatus());
     }
   }
 
-  private void failed(
-      SocketState state,
-      long generation,
-      int attempt,
-      RegistrationClient.Session session,
-      StatusRuntimeException e) {
+  private void failed(Attempt attempt, StatusRuntimeException e) {
     Status.Code code = e.getStatus().getCode();
     String reason = describe(e.getStatus());
     if (code == Status.Code.RESOURCE_EXHAUSTED || code == Status.Code.UNIMPLEMENTED) {
-      // Not a transient failure: an oversized answer or no registration service at all.
-      boolean current;
-      synchronized (lock) {
-        current = state.generation == generation;
-        if (current) {
-          store.reject(new Rejection(state.socket, null, reason, attempt, clock.instant(), false));
-          rejected.increment();
-        }
-      }
-      log.warn("Refused plugin at {}: {}", state.socket, reason);
-      // A plugin whose answer was too big has a registration service that can hear why.
-      if (current && code == Status.Code.RESOURCE_EXHAUSTED) {
-        notifyPlugin(session, state.socket, false, reason);
-      }
+      // Not transient: an oversized answer, or no registration service at all. Only a plugin
+      // whose answer was too big has a registration service that can hear why.
+      refuse(attempt, null, reason, code == Status.Code.RESOURCE_EXHAUSTED);
       return;
     }
-    retryLater(state, generation, attempt, code, reason);
+    retryLater(attempt.state(), attempt.generation(), attempt.number(), code, reason);
   }
 
   private void retryLater(
@@ -351,11 +339,8 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
               delay);
         }
       }
-      // The scheduler measures the start time with its own clock, not with ours.
       state.retry =
-          scheduler.schedule(
-              () -> submit(state, generation),
-              scheduler.getClock().instant().plus(Duration.ofMillis(delay)));
+          scheduler.scheduleAfter(() -> submit(state, generation), Duration.ofMillis(delay));
     }
   }
 
@@ -382,7 +367,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
   private static String describe(Status status) {
     String description = status.getDescription();
     String text = status.getCode() + (description == null ? "" : ": " + description);
-    return PluginValidator.clean(text);
+    return Untrusted.clean(text);
   }
 
   @Override
@@ -396,9 +381,9 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       running = false;
       for (SocketState state : sockets.values()) {
         state.generation++;
-        ScheduledFuture<?> retry = state.retry;
+        AgentScheduler.Cancellable retry = state.retry;
         if (retry != null) {
-          retry.cancel(false);
+          retry.cancel();
         }
       }
     }
@@ -411,6 +396,6 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.REGISTRATION;
   }
 }

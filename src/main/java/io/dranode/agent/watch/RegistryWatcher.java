@@ -5,6 +5,7 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
 import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.Phases;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -41,9 +42,6 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class RegistryWatcher implements SmartLifecycle {
-
-  /** Starts after the plugin connections, stops before them (see the cleanup's phase). */
-  public static final int PHASE = 200;
 
   /**
    * How often the registry folder's identity is checked while no event arrives. A folder deleted
@@ -129,7 +127,7 @@ public class RegistryWatcher implements SmartLifecycle {
 
   @Override
   public int getPhase() {
-    return PHASE;
+    return Phases.WATCHER;
   }
 
   /** True once the first walk of the registry has reported every socket found. */

@@ -1,10 +1,7 @@
 package io.dranode.agent.web;
 
-import io.dranode.agent.devicehealth.DeviceHealthEntry;
-import io.dranode.agent.devicehealth.DeviceHealthMonitor;
-import java.time.Instant;
-import java.util.List;
-import org.jspecify.annotations.Nullable;
+import io.dranode.agent.view.AgentViews;
+import io.dranode.agent.view.Views;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -15,34 +12,14 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping(path = "/api/v1", produces = MediaType.APPLICATION_JSON_VALUE)
 class DevicesController {
 
-  private final DeviceHealthMonitor monitor;
+  private final AgentViews views;
 
-  DevicesController(DeviceHealthMonitor monitor) {
-    this.monitor = monitor;
-  }
-
-  record DevicesResponse(List<DeviceResponse> devices) {}
-
-  record DeviceResponse(
-      String driver,
-      String pool,
-      String device,
-      String health,
-      @Nullable Instant lastUpdated,
-      String message) {
-    static DeviceResponse of(DeviceHealthEntry entry) {
-      return new DeviceResponse(
-          entry.driver(),
-          entry.pool(),
-          entry.device(),
-          entry.health().name(),
-          entry.lastUpdated(),
-          entry.message());
-    }
+  DevicesController(AgentViews views) {
+    this.views = views;
   }
 
   @GetMapping("/devices/health")
-  DevicesResponse devices() {
-    return new DevicesResponse(monitor.devices().stream().map(DeviceResponse::of).toList());
+  Views.Devices devices() {
+    return views.devices();
   }
 }

@@ -9,14 +9,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The OpenAPI document ({@code GET /v3/api-docs}) is built when first asked for, and so are the
- * beans that build it.
- *
- * <p>springdoc's beans bring swagger-core and a second Jackson generation (Jackson 2, which
- * swagger-core uses) with them: several hundred classes loaded, and their metadata resident, in an
- * agent that serves the document rarely, if ever. Marking springdoc's bean definitions lazy keeps
- * them out of start-up; the first request for the document creates them and builds it (0.9 s
- * measured on a busy 2-core host, then 20–30 ms a request; springdoc builds the document on first
- * request even with eager beans).
+ * beans that build it: springdoc's beans bring swagger-core and a second Jackson generation with
+ * them, which an agent that rarely serves the document need not load at start-up.
  */
 @Configuration(proxyBeanMethods = false)
 class OpenApiConfig {

@@ -1,15 +1,8 @@
 package io.dranode.agent.web;
 
-import io.dranode.agent.cleanup.PendingWipes;
-import io.dranode.agent.config.AgentProperties;
-import io.dranode.agent.plugin.DriverView;
-import io.dranode.agent.plugin.PluginStore;
-import io.dranode.agent.web.ApiViews.DriverResponse;
-import io.dranode.agent.web.ApiViews.PluginsResponse;
-import io.dranode.agent.web.ApiViews.RejectedResponse;
-import java.util.Locale;
-import java.util.Map;
-import java.util.regex.Pattern;
+import io.dranode.agent.input.KubernetesNames;
+import io.dranode.agent.view.AgentViews;
+import io.dranode.agent.view.Views;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,57 +16,29 @@ import org.springframework.web.server.ResponseStatusException;
 @RequestMapping(path = "/api/v1", produces = MediaType.APPLICATION_JSON_VALUE)
 class PluginsController {
 
-  private static final Pattern DRIVER_NAME =
-      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private final AgentViews views;
 
-  private final PluginStore store;
-  private final PendingWipes wipes;
-  private final DeviceHealthSummaries health;
-  private final AgentProperties properties;
-
-  PluginsController(
-      PluginStore store,
-      PendingWipes wipes,
-      DeviceHealthSummaries health,
-      AgentProperties properties) {
-    this.store = store;
-    this.wipes = wipes;
-    this.health = health;
-    this.properties = properties;
+  PluginsController(AgentViews views) {
+    this.views = views;
   }
 
   @GetMapping("/plugins")
-  PluginsResponse plugins() {
-    return new PluginsResponse(
-        properties.nodeName(),
-        properties.mode().name().toLowerCase(Locale.ROOT),
-        store.drivers().stream().map(this::driver).toList(),
-        store.rejections().stream().map(RejectedResponse::of).toList(),
-        store.ignoredSockets().stream().map(ApiViews.IgnoredResponse::of).toList());
+  Views.Plugins plugins() {
+    return views.plugins();
   }
 
   @GetMapping("/plugins/{driver}")
-  DriverResponse plugin(@PathVariable String driver) {
-    if (driver.length() > 63 || !DRIVER_NAME.matcher(driver).matches()) {
+  Views.Driver plugin(@PathVariable String driver) {
+    if (!KubernetesNames.isDriverName(driver)) {
       throw new ResponseStatusException(
-          HttpStatus.BAD_REQUEST,
-          "'"
-              + (driver.length() > 70 ? driver.substring(0, 70) + "…" : driver)
-              + "' is not a valid DRA driver name (a lower-case DNS subdomain of at most 63"
-              + " characters)");
+          HttpStatus.BAD_REQUEST, KubernetesNames.notADriverName(driver));
     }
-    return store
+    return views
         .driver(driver)
-        .map(this::driver)
         .orElseThrow(
             () ->
                 new ResponseStatusException(
                     HttpStatus.NOT_FOUND,
                     "no DRA driver " + driver + " is registered on this node"));
-  }
-
-  private DriverResponse driver(DriverView view) {
-    Map<String, Integer> summary = health.summary(view.driver());
-    return DriverResponse.of(view, wipes.pendingFor(view.driver()).orElse(null), summary);
   }
 }

@@ -1,6 +1,6 @@
 package io.dranode.agent.web;
 
-import io.dranode.agent.web.ApiViews.PluginsResponse;
+import io.dranode.agent.view.Views.Plugins;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpInputMessage;
@@ -19,11 +19,11 @@ import tools.jackson.databind.json.JsonMapper;
  * anything else is serialized afresh and becomes the new last one. The check is on the response
  * itself, not on a version counter, so a change of any input (store, pending wipe, device health,
  * rejections, ignored sockets) shows in the very next GET, and nothing has to tell this cache that
- * something changed. It saves Jackson's work and its garbage (the response is ≈ 25 KB with 50
- * drivers) on a view that rarely changes between two requests. The JSON mapper is the context's, so
- * the bytes are the ones Spring's JSON converter would write.
+ * something changed. It saves Jackson's work and its garbage on a view that rarely changes between
+ * two requests. The JSON mapper is the context's, so the bytes are the ones Spring's JSON converter
+ * would write.
  */
-final class PluginsJsonConverter extends AbstractHttpMessageConverter<PluginsResponse> {
+final class PluginsJsonConverter extends AbstractHttpMessageConverter<Plugins> {
 
   private final JsonMapper mapper;
   private volatile @Nullable Written last;
@@ -35,10 +35,10 @@ final class PluginsJsonConverter extends AbstractHttpMessageConverter<PluginsRes
 
   /** A response and its JSON; never mutated once built. */
   private static final class Written {
-    final PluginsResponse response;
+    final Plugins response;
     final byte[] json;
 
-    Written(PluginsResponse response, byte[] json) {
+    Written(Plugins response, byte[] json) {
       this.response = response;
       this.json = json;
     }
@@ -46,7 +46,7 @@ final class PluginsJsonConverter extends AbstractHttpMessageConverter<PluginsRes
 
   @Override
   protected boolean supports(Class<?> clazz) {
-    return PluginsResponse.class == clazz;
+    return Plugins.class == clazz;
   }
 
   @Override
@@ -55,24 +55,22 @@ final class PluginsJsonConverter extends AbstractHttpMessageConverter<PluginsRes
   }
 
   @Override
-  protected PluginsResponse readInternal(
-      Class<? extends PluginsResponse> clazz, HttpInputMessage input) {
+  protected Plugins readInternal(Class<? extends Plugins> clazz, HttpInputMessage input) {
     throw new HttpMessageNotReadableException("the plugins view is never read", input);
   }
 
   @Override
-  protected Long getContentLength(PluginsResponse response, @Nullable MediaType contentType) {
+  protected Long getContentLength(Plugins response, @Nullable MediaType contentType) {
     return (long) json(response).length;
   }
 
   @Override
-  protected void writeInternal(PluginsResponse response, HttpOutputMessage output)
-      throws IOException {
+  protected void writeInternal(Plugins response, HttpOutputMessage output) throws IOException {
     output.getBody().write(json(response));
   }
 
   /** The JSON of a response: the last one's bytes when equal to it, else serialized now. */
-  byte[] json(PluginsResponse response) {
+  byte[] json(Plugins response) {
     Written cached = last;
     if (cached != null && cached.response.equals(response)) {
       return cached.json;

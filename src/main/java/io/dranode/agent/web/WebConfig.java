@@ -25,10 +25,9 @@ class WebConfig implements WebMvcConfigurer {
 
   /**
    * No Bean Validation in MVC: no handler takes a {@code @Valid} argument (inputs are checked by
-   * hand, with clear messages), and without this Spring would bootstrap Hibernate Validator (≈ 450
-   * classes) at start-up for nothing. It stays on the class path because springdoc reads its
-   * constraint annotations when it builds the OpenAPI document; Boot's validation module, which
-   * would also start it, is left out of the build (see the pom).
+   * hand, with clear messages), and without this Spring would bootstrap Hibernate Validator at
+   * start-up for nothing. It stays on the class path only because springdoc reads its constraint
+   * annotations when it builds the OpenAPI document.
    */
   @Override
   public Validator getValidator() {

@@ -75,6 +75,21 @@ class ChartTest {
         .hasMessageContaining(message);
   }
 
+  /** The agent needs resource.k8s.io/v1, served from 1.34: the chart says so before installing. */
+  @Test
+  void refusesAKubernetesWithoutResourceSlicesOfV1() {
+    assertThatThrownBy(
+            () ->
+                new Helm(RenderedChart.CHART)
+                    .template()
+                    .withName(RenderedChart.RELEASE)
+                    .withNamespace(NAMESPACE)
+                    .withKubeVersion("v1.33.4")
+                    .call())
+        .hasMessageContaining("v1.33.4")
+        .hasMessageContaining(">=1.34.0-0");
+  }
+
   @Test
   void refusesTheDefaultNamespaceUnlessAllowed() {
     assertThatThrownBy(() -> RenderedChart.template("default").call())

@@ -123,7 +123,7 @@ class ChartTestSecurity {
                 Map.of(
                     "apiGroups", List.of("resource.k8s.io"),
                     "resources", List.of("resourceslices"),
-                    "verbs", List.of("get", "list", "watch", "delete", "deletecollection")),
+                    "verbs", List.of("get", "list", "watch", "delete")),
                 Map.of(
                     "apiGroups", List.of(""),
                     "resources", List.of("nodes"),

@@ -34,15 +34,15 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API server that fails
- * in every way we know of, one fault per phase: HTTP 500, 503, 429 with Retry-After, answers later
- * than the client's request timeout, 409 on deletes, slow answers, a closed port, then all of them
- * mixed at random; the slice watch is dropped every 15 driven seconds throughout. Meanwhile four
- * drivers come and go at random (seeded) and two stay. Checked at every step: the server never
- * deletes a slice of a served driver or of another node (checked inside the server, while it
- * handles the delete); while the API is healthy, a driver away for the grace period has been wiped;
- * the store answers at once whatever the API does. At the end: every due wipe has completed, none
- * failed for good, and the informer's cache agrees with the server.
+ * docs/ARCHITECTURE.md, invariants 1, 2, 3 and 7 under 23 minutes of driven time against an API
+ * server that fails in every way we know of, one fault per phase: HTTP 500, 503, 429 with
+ * Retry-After, answers later than the client's request timeout, 409 on deletes, slow answers, a
+ * closed port, then all of them mixed at random; the slice watch is dropped every 15 driven seconds
+ * throughout. Meanwhile four drivers come and go at random (seeded) and two stay. Checked at every
+ * step: the server never deletes a slice of a served driver or of another node (checked inside the
+ * server, while it handles the delete); while the API is healthy, a driver away for the grace
+ * period has been wiped; the store answers at once whatever the API does. At the end: every due
+ * wipe has completed, none failed for good, and the informer's cache agrees with the server.
  *
  * <p>Time: the wipes run on the manual scheduler, the Kubernetes client and the informer in real
  * time (about 15 s of real time for the whole run, most of it in answers that time out).
@@ -141,15 +141,9 @@ class ApiFaultsSoakTest {
     this.informerClient = informerClient;
     AgentProperties properties =
         Slices.properties(
-            new AgentProperties.Wipe(
-                true,
-                false,
-                DELAY,
-                Duration.ofMinutes(5),
-                Duration.ofSeconds(1),
-                RETRY_MAX,
-                AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT),
-            FieldSelectors.CLIENT);
+            FieldSelectors.CLIENT,
+            "dra.agent.wipe.delay=" + DELAY.toMillis() + "ms",
+            "dra.agent.wipe.retry-max=" + RETRY_MAX.toMillis() + "ms");
     WipeHarness h = new WipeHarness(agent, properties);
     SliceInventory slices = new SliceInventory(informerClient, properties);
     inventory = slices;
@@ -198,9 +192,9 @@ class ApiFaultsSoakTest {
     report(h, server, start);
     assertThat(h.clock.instant()).isEqualTo(start.plus(Duration.ofSeconds(1380)));
     // Invariant 7: faults delayed wipes; none was dropped, none gave up.
-    assertThat(h.wipes.finished(WipeRecord.Result.FAILED)).isZero();
-    assertThat(h.wipes.finished(WipeRecord.Result.DELETED)).isPositive();
-    assertThat(h.wipes.finished(WipeRecord.Result.CANCELLED)).isPositive();
+    assertThat(h.history.finished(WipeRecord.Result.FAILED)).isZero();
+    assertThat(h.history.finished(WipeRecord.Result.DELETED)).isPositive();
+    assertThat(h.history.finished(WipeRecord.Result.CANCELLED)).isPositive();
     Set<String> left = names(admin);
     for (String driver : concat(STAYING, CHURNING)) {
       Life now = lifeOf(driver);
@@ -317,7 +311,7 @@ class ApiFaultsSoakTest {
   private void inspect(WipeHarness h, SliceInventory slices) {
     timed(h.store::drivers);
     timed(h.wipes::pending);
-    timed(h.wipes::recent);
+    timed(h.history::recent);
     timed(slices::byDriver);
     timed(slices::synced);
   }
@@ -356,7 +350,7 @@ class ApiFaultsSoakTest {
       }
       String driver = away.getKey();
       boolean wiped =
-          h.wipes.recent().stream()
+          h.history.recent().stream()
               .anyMatch(
                   r ->
                       r.driver().equals(driver)
@@ -395,10 +389,10 @@ class ApiFaultsSoakTest {
             + " agent requests=%d, faulted=%d, by outcome=%s; watches dropped=%d, watch"
             + " requests=%d, expired (410)=%d; slowest store call=%.1f ms; wipe errors by phase=%s%n",
         Duration.between(start, h.clock.instant()),
-        h.wipes.finished(WipeRecord.Result.DELETED),
-        h.wipes.finished(WipeRecord.Result.CANCELLED),
-        h.wipes.finished(WipeRecord.Result.FAILED),
-        h.wipes.deletedTotal(),
+        h.history.finished(WipeRecord.Result.DELETED),
+        h.history.finished(WipeRecord.Result.CANCELLED),
+        h.history.finished(WipeRecord.Result.FAILED),
+        h.history.deletedTotal(),
         server.log().size(),
         server.faulted(),
         byOutcome,

@@ -82,7 +82,7 @@ class ApiServerDownTest {
 
     assertThat(Slices.names(api)).isEmpty();
     assertThat(h.wipes.pending()).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .satisfies(
             r -> {

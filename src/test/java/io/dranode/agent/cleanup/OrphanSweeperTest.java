@@ -76,7 +76,7 @@ class OrphanSweeperTest {
     h.scheduler.advance(Duration.ofMillis(1));
 
     assertThat(Slices.names(client)).containsExactlyInAnyOrder("live-1", "orphan-elsewhere");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {
@@ -143,7 +143,7 @@ class OrphanSweeperTest {
     OrphanSweeper sweeper = sweeper(synced);
     sweeper.start();
     h.scheduler.advance(GRACE); // start-up sweep: nothing to do
-    assertThat(h.wipes.recent()).isEmpty();
+    assertThat(h.history.recent()).isEmpty();
 
     // A slice of a driver this node never saw, e.g. left by an agent that crashed.
     Slices.create(client, slice("stray-1", NODE, "stray.example.com"));

@@ -3,11 +3,14 @@ package io.dranode.agent.cleanup;
 import com.vmlens.api.AllInterleavings;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -17,18 +20,10 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Data races and lost updates between the plugin store and the pending wipes. With {@code -Prace}
- * these run under the VMLens agent (an execution of its own, see the pom and the README), where
- * {@link AllInterleavings} runs each body in every thread interleaving that matters and the build
- * fails on any data race, the Java answer to {@code go test -race}. In the normal runs, without the
- * agent, each body runs once as a plain test and its end-state checks still apply.
- *
- * <p>The cost of VMLens grows steeply with the synchronization actions of each thread (monitor
- * enters, volatile and atomic accesses), so the wiring is the units under test and nothing else: a
- * fixed clock instead of the volatile {@link MutableClock}, a scheduler double and a wiper double
- * without locks of their own, no event subscriber, and no logging backend in the race run (the pom
- * sets SLF4J's no-operation provider there). Two threads, one or two calls each. The checks are
- * plain {@code if}s, to keep the code that runs under the agent small.
+ * Data races and lost updates between the plugin store and the pending wipes: checked under VMLens
+ * with {@code -Prace}, run once each as plain tests otherwise. How the race check works and why
+ * these tests stay this small: the javadoc of {@code PluginStoreInterleavingTest} (package {@code
+ * io.dranode.agent.plugin}).
  */
 @Tag("interleaving")
 class PendingWipesInterleavingTest {
@@ -42,13 +37,18 @@ class PendingWipesInterleavingTest {
    * PendingWipes} schedules and cancels only under its lock, and VMLens reports a race on this list
    * if it ever does not.
    */
-  static final class Tasks implements WipeScheduler {
+  static final class Tasks implements AgentScheduler {
     final List<Runnable> queued = new ArrayList<>();
 
     @Override
     public Cancellable schedule(Runnable task, Instant at) {
       queued.add(task);
       return () -> queued.remove(task);
+    }
+
+    @Override
+    public Cancellable scheduleAfter(Runnable task, Duration delay) {
+      return schedule(task, CLOCK.instant().plus(delay));
     }
 
     Runnable takeOnly() {
@@ -62,6 +62,7 @@ class PendingWipesInterleavingTest {
   /** The cleanup without an API server: the wiper counts what it would delete. */
   static final class Wiring {
     final Tasks tasks = new Tasks();
+    final WipeHistory history = new WipeHistory();
     final PendingWipes wipes;
     final PluginStore store;
     int deletes; // written by the wiping thread only, read after it was joined
@@ -80,7 +81,7 @@ class PendingWipesInterleavingTest {
               return new Outcome(1, false);
             }
           };
-      wipes = new PendingWipes(tasks, counting, events, CLOCK, PROPERTIES);
+      wipes = new PendingWipes(tasks, counting, history, events, CLOCK, PROPERTIES);
       store = new PluginStore(events, CLOCK, List.of(wipes));
       wipes.start();
     }
@@ -103,7 +104,7 @@ class PendingWipesInterleavingTest {
 
     /** The invariant that every interleaving must end in: a wipe is pending iff A is not served. */
     void assertConsistent() {
-      boolean served = store.servedDrivers().contains(A);
+      boolean served = store.liveDrivers().contains(A);
       boolean pending = wipes.pendingFor(A).isPresent();
       if (pending == served) {
         throw new AssertionError("A served=" + served + " but wipe pending=" + pending);
@@ -141,8 +142,8 @@ class PendingWipesInterleavingTest {
   /**
    * A due wipe fires on the scheduler while the driver registers again and connects. Whatever the
    * order, the driver ends usable, no wipe stays pending, and the history tells the truth about the
-   * deletes that happened (a delete in flight cannot be taken back). Left out of the VMLens run
-   * (race.tests in the pom): there it ran past seven minutes; it runs as a plain test.
+   * deletes that happened (a delete in flight cannot be taken back). A plain test only: too slow
+   * under VMLens (race.tests in the pom, and PluginStoreInterleavingTest's javadoc).
    */
   @Test
   void wipeFiresWhileARegistrationArrives() throws InterruptedException {
@@ -162,11 +163,11 @@ class PendingWipesInterleavingTest {
               w.connection("a2", ConnectionState.CONNECTED);
             });
 
-        if (!w.store.isUsable(A)) {
+        if (!Stores.usable(w.store, A)) {
           throw new AssertionError("a2 registered and connected, yet A is not usable");
         }
         w.assertConsistent();
-        List<WipeRecord> recent = w.wipes.recent();
+        List<WipeRecord> recent = w.history.recent();
         if (recent.size() > 1) {
           throw new AssertionError("one wipe, at most one record; got " + recent);
         }
@@ -188,15 +189,15 @@ class PendingWipesInterleavingTest {
         Wiring w = new Wiring();
         runBoth(
             () -> {
-              if (!w.store.servedDrivers().contains(A)) {
-                w.wipes.request(A, "sweep", CLOCK.instant());
+              if (!w.store.liveDrivers().contains(A)) {
+                w.wipes.request(A, WipeCause.ORPHANED, "sweep", CLOCK.instant());
               }
             },
             () -> {
               w.register("a1");
               w.connection("a1", ConnectionState.CONNECTED);
             });
-        if (!w.store.isUsable(A)) {
+        if (!Stores.usable(w.store, A)) {
           throw new AssertionError("A registered and connected, yet not usable");
         }
         w.assertConsistent();

@@ -85,7 +85,7 @@ class PendingWipesTest {
 
     h.scheduler.advance(Duration.ofMillis(1));
     assertThat(Slices.names(client)).containsExactlyInAnyOrder("a-1", "b-elsewhere", "a-elsewhere");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .satisfies(
             r -> {
@@ -133,7 +133,7 @@ class PendingWipesTest {
     assertThat(h.scheduler.queued()).isEmpty();
     h.scheduler.advance(Duration.ofHours(1));
     assertThat(Slices.names(client)).containsExactly("a-1");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {
@@ -191,7 +191,7 @@ class PendingWipesTest {
     assertThat(h.wipes.pendingFor(A)).isEmpty();
     h.scheduler.advance(Duration.ofHours(1));
     assertThat(Slices.names(client)).containsExactly("a-1");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .extracting(WipeRecord::result)
         .isEqualTo(WipeRecord.Result.CANCELLED);
@@ -211,7 +211,7 @@ class PendingWipesTest {
     h.scheduler.runDue();
 
     assertThat(Slices.names(client)).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .extracting(WipeRecord::result)
         .isEqualTo(WipeRecord.Result.DELETED);
@@ -234,7 +234,11 @@ class PendingWipesTest {
   void dryRunDeletesNothing() throws InterruptedException {
     h =
         new WipeHarness(
-            client, Slices.properties(Slices.wipe(true, true, GRACE), FieldSelectors.CLIENT));
+            client,
+            Slices.properties(
+                FieldSelectors.CLIENT,
+                "dra.agent.wipe.dry-run=true",
+                "dra.agent.wipe.delay=" + GRACE.toMillis() + "ms"));
     h.connected(A, "a1");
     Slices.create(client, slice("a-1", NODE, A), slice("a-2", NODE, A));
     drainRequests();
@@ -243,7 +247,7 @@ class PendingWipesTest {
     h.scheduler.advance(GRACE);
 
     assertThat(Slices.names(client)).containsExactly("a-1", "a-2");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {
@@ -257,7 +261,11 @@ class PendingWipesTest {
   void disabledNeverSchedules() {
     h =
         new WipeHarness(
-            client, Slices.properties(Slices.wipe(false, false, GRACE), FieldSelectors.CLIENT));
+            client,
+            Slices.properties(
+                FieldSelectors.CLIENT,
+                "dra.agent.wipe.enabled=false",
+                "dra.agent.wipe.delay=" + GRACE.toMillis() + "ms"));
     h.connected(A, "a1");
     Slices.create(client, slice("a-1", NODE, A));
 
@@ -284,7 +292,7 @@ class PendingWipesTest {
 
     assertThat(Slices.names(client)).hasSize(2); // one delete, then it stopped
     assertThat(h.wipes.pending()).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {
@@ -407,7 +415,7 @@ class PendingWipesTest {
     h.scheduler.advanceToNext();
     assertThat(Slices.exists(client, "a-1")).isFalse();
     assertThat(h.wipes.pending()).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .satisfies(
             r -> {
@@ -481,7 +489,7 @@ class PendingWipesTest {
 
     assertThat(h.wipes.pending()).isEmpty();
     assertThat(h.scheduler.queued()).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {
@@ -506,7 +514,7 @@ class PendingWipesTest {
     h.connection(B, "b1", ConnectionState.DISCONNECTED);
     h.scheduler.advance(GRACE);
     // The orphan sweep asks too; a usable driver is refused even when asked directly.
-    h.wipes.request(A, "test", h.clock.instant());
+    h.wipes.request(A, WipeCause.ORPHANED, "test", h.clock.instant());
     h.scheduler.advance(GRACE);
 
     assertThat(Slices.names(client)).containsExactlyInAnyOrder("a-here", "a-there", "b-there");

@@ -83,7 +83,7 @@ class SliceWiperServerSelectorsTest {
     // The two deletes go out side by side (parallel-deletes), so in either order.
     assertThat(requests.subList(2, 4))
         .containsExactlyInAnyOrder("DELETE " + SLICES + "/b-1", "DELETE " + SLICES + "/b-2");
-    assertThat(h.wipes.recent()).first().extracting(WipeRecord::deleted).isEqualTo(2);
+    assertThat(h.history.recent()).first().extracting(WipeRecord::deleted).isEqualTo(2);
   }
 
   /**
@@ -115,7 +115,7 @@ class SliceWiperServerSelectorsTest {
         .extracting(r -> r.getMethod() + " " + r.getPath())
         .containsExactly(
             "GET /api/v1/nodes/" + NODE, "GET " + LIST_B, "DELETE " + SLICES + "/b-here");
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .first()
         .satisfies(
             r -> {

@@ -10,6 +10,8 @@ import static org.awaitility.Awaitility.await;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
 import io.dranode.agent.plugin.ConnectionState;
+import io.dranode.agent.testing.ManualScheduler;
+import io.dranode.agent.testing.MutableClock;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
@@ -127,11 +129,9 @@ class SliceWiperTest {
 
   private SliceWiper wiper(int parallel) {
     AgentProperties properties =
-        Slices.properties(
-            Slices.wipe(true, false, Duration.ofSeconds(30)).withParallelDeletes(parallel),
-            FieldSelectors.CLIENT);
+        Slices.properties(FieldSelectors.CLIENT, "dra.agent.wipe.parallel-deletes=" + parallel);
     MutableClock clock = new MutableClock(WipeHarness.START);
-    NodeIdentity node = new NodeIdentity(client, clock, properties, new ManualWipeScheduler(clock));
+    NodeIdentity node = new NodeIdentity(client, clock, properties, new ManualScheduler(clock));
     return new SliceWiper(client, node, properties, WipeHarness.DELETES);
   }
 
@@ -211,9 +211,7 @@ class SliceWiperTest {
   void aWipeCancelledMidwayRecordsEveryDeleteThatWentThrough() {
     publish(B, NODE, 30);
     AgentProperties properties =
-        Slices.properties(
-            Slices.wipe(true, false, Duration.ofSeconds(30)).withParallelDeletes(LIMIT),
-            FieldSelectors.CLIENT);
+        Slices.properties(FieldSelectors.CLIENT, "dra.agent.wipe.parallel-deletes=" + LIMIT);
     WipeHarness h = new WipeHarness(client, properties);
     h.connected(B, "b1");
     h.connection(B, "b1", ConnectionState.DISCONNECTED);
@@ -231,7 +229,7 @@ class SliceWiperTest {
         .as("the 3rd plus at most the other deletes already in flight")
         .isBetween(3, 3 + LIMIT - 1);
     assertThat(h.wipes.pending()).isEmpty();
-    assertThat(h.wipes.recent())
+    assertThat(h.history.recent())
         .singleElement()
         .satisfies(
             r -> {

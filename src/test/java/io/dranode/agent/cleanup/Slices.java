@@ -2,14 +2,14 @@ package io.dranode.agent.cleanup;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.dranode.agent.testing.TestProperties;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -69,32 +69,17 @@ final class Slices {
     }
   }
 
-  static AgentProperties.Wipe wipe(boolean enabled, boolean dryRun, Duration delay) {
-    return new AgentProperties.Wipe(
-        enabled,
-        dryRun,
-        delay,
-        Duration.ofMinutes(5),
-        Duration.ofSeconds(1),
-        Duration.ofMinutes(5),
-        AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT);
-  }
-
-  /** Kubelet-like defaults: 30 s grace period, 1 s first retry, 5 min cap. */
-  static AgentProperties properties(FieldSelectors selectors) {
-    return properties(wipe(true, false, Duration.ofSeconds(30)), selectors);
-  }
-
-  static AgentProperties properties(AgentProperties.Wipe wipe, FieldSelectors selectors) {
-    return new AgentProperties(
-        NODE,
-        AgentProperties.Mode.REGISTRAR,
-        Path.of("/var/lib/kubelet"),
-        null,
-        null,
-        null,
-        wipe,
-        new AgentProperties.Kubernetes(selectors),
-        null);
+  /**
+   * This node's settings with the given field selectors ({@code server} or {@code client}) and more
+   * settings as "name=value" pairs, with the kubelet-like defaults otherwise: a 30 s grace period,
+   * 1 s first retry, 5 min cap.
+   */
+  static AgentProperties properties(FieldSelectors selectors, String... more) {
+    String[] pairs = new String[more.length + 3];
+    pairs[0] = "dra.agent.node-name=" + NODE;
+    pairs[1] = "dra.agent.mode=registrar";
+    pairs[2] = "dra.agent.kubernetes.field-selectors=" + selectors.name().toLowerCase(Locale.ROOT);
+    System.arraycopy(more, 0, pairs, 3, more.length);
+    return TestProperties.of(pairs);
   }
 }

@@ -5,6 +5,8 @@ import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.ManualScheduler;
+import io.dranode.agent.testing.MutableClock;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,11 +25,12 @@ final class WipeHarness {
   static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
   final MutableClock clock = new MutableClock(START);
-  final ManualWipeScheduler scheduler = new ManualWipeScheduler(clock);
+  final ManualScheduler scheduler = new ManualScheduler(clock);
   final EventBus events = new EventBus();
   final List<AgentEvent> seen = new CopyOnWriteArrayList<>();
   final NodeIdentity node;
   final SliceWiper wiper;
+  final WipeHistory history = new WipeHistory();
   final PendingWipes wipes;
   final PluginStore store;
 
@@ -56,7 +59,7 @@ final class WipeHarness {
     events.subscribe(seen::add);
     node = new NodeIdentity(client, clock, properties, scheduler);
     wiper = wipers.create(client, node, properties);
-    wipes = new PendingWipes(scheduler, wiper, events, clock, properties);
+    wipes = new PendingWipes(scheduler, wiper, history, events, clock, properties);
     store = new PluginStore(events, clock, List.of(wipes));
     wipes.start();
   }

@@ -29,11 +29,12 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * DESIGN invariants 1, 3 and 4 under random sequences of register, connect, disconnect, deregister
- * and time steps, driven by the manual scheduler and clock through the real store and the real
- * pending-wipe state machine. The wipe itself is a recording fake (no API server: each try takes
- * microseconds); in the second property it fails while the "API" is down, so invariant 7 is tried
- * too. The expected outcome comes from a model kept here, not from the code under test.
+ * docs/ARCHITECTURE.md, invariants 1, 3 and 4 under random sequences of register, connect,
+ * disconnect, deregister and time steps, driven by the manual scheduler and clock through the real
+ * store and the real pending-wipe state machine. The wipe itself is a recording fake (no API
+ * server: each try takes microseconds); in the second property it fails while the "API" is down, so
+ * invariant 7 is tried too. The expected outcome comes from a model kept here, not from the code
+ * under test.
  */
 @Tag("faults")
 class WipeInvariantsPropertyTest {
@@ -135,15 +136,9 @@ class WipeInvariantsPropertyTest {
       this.faults = faults;
       AgentProperties properties =
           Slices.properties(
-              new AgentProperties.Wipe(
-                  true,
-                  false,
-                  DELAY,
-                  Duration.ofMinutes(5),
-                  Duration.ofSeconds(1),
-                  RETRY_MAX,
-                  AgentProperties.Wipe.PARALLEL_DELETES_DEFAULT),
-              FieldSelectors.CLIENT);
+              FieldSelectors.CLIENT,
+              "dra.agent.wipe.delay=" + DELAY.toMillis() + "ms",
+              "dra.agent.wipe.retry-max=" + RETRY_MAX.toMillis() + "ms");
       h =
           new WipeHarness(
               NOWHERE, properties, (client, node, props) -> new Fake(client, node, props));

@@ -2,10 +2,13 @@ package io.dranode.agent.devicehealth;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.TestChannels;
+import io.dranode.agent.config.TestSchedulers;
 import io.dranode.agent.config.UnixChannels;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.PluginConnections;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.MutableClock;
+import io.dranode.agent.testing.TestProperties;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -56,21 +59,13 @@ final class HealthHarness implements AutoCloseable {
     scheduler.setThreadNamePrefix("test-scheduler-");
     scheduler.initialize();
     channels = TestChannels.create(clientGroup, executor);
-    connections = new PluginConnections(store, channels, bus);
+    connections = new PluginConnections(store, channels);
     connections.start();
     AgentProperties properties =
-        new AgentProperties(
-            "worker",
-            null,
-            Path.of("/var/lib/kubelet"),
-            null,
-            null,
-            null,
-            null,
-            null,
-            new AgentProperties.DeviceHealth(RETRY, Duration.ofSeconds(30)));
+        TestProperties.of("dra.agent.device-health.retry-interval=" + RETRY.toMillis() + "ms");
     monitor =
-        new DeviceHealthMonitor(store, connections, bus, scheduler, executor, clock, properties);
+        new DeviceHealthMonitor(
+            store, connections, TestSchedulers.on(scheduler, clock), executor, clock, properties);
     monitor.start();
   }
 

@@ -7,6 +7,7 @@ import io.dranode.agent.api.v1.InspectionGrpc;
 import io.dranode.agent.api.v1.ListPluginsRequest;
 import io.dranode.agent.api.v1.PluginEvent;
 import io.dranode.agent.api.v1.WatchPluginsRequest;
+import io.dranode.agent.event.EventStreams;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
@@ -106,10 +107,10 @@ class InspectionOverUnixSocketTest {
                 watchEnded.complete(Status.OK);
               }
             });
-    InspectionService service = agent.getBean(InspectionService.class);
+    EventStreams streams = agent.getBean(EventStreams.class);
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(20))
-        .until(() -> service.watchers() == 1);
+        .until(() -> streams.count() == 1);
 
     long started = System.nanoTime();
     agent.close();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.api.v1.Driver;
+import io.dranode.agent.api.v1.EventType;
 import io.dranode.agent.api.v1.GetPluginRequest;
 import io.dranode.agent.api.v1.InspectionGrpc;
 import io.dranode.agent.api.v1.ListCleanupsRequest;
@@ -14,9 +15,12 @@ import io.dranode.agent.api.v1.ListPluginsRequest;
 import io.dranode.agent.api.v1.ListPluginsResponse;
 import io.dranode.agent.api.v1.PluginEvent;
 import io.dranode.agent.api.v1.WatchPluginsRequest;
+import io.dranode.agent.api.v1.WipeResult;
 import io.dranode.agent.devicehealth.FakeHealthPlugin;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.event.EventFeed;
+import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.grpc.Context;
@@ -99,6 +103,7 @@ class InspectionServiceTest {
   @Autowired PluginStore store;
   @Autowired EventBus events;
   @Autowired InspectionService service;
+  @Autowired EventStreams streams;
   @Autowired ApplicationContext context;
 
   private ManagedChannel channel;
@@ -183,7 +188,7 @@ class InspectionServiceTest {
             () ->
                 inspection
                     .getPlugin(GetPluginRequest.newBuilder().setDriver("list.example.com").build())
-                    .hasPendingWipeDueAt());
+                    .hasPendingWipe());
 
     ListPluginsResponse plugins = inspection.listPlugins(ListPluginsRequest.getDefaultInstance());
     assertThat(plugins.getNode()).isEqualTo("worker");
@@ -205,7 +210,7 @@ class InspectionServiceTest {
               assertThat(i.getConnected()).isFalse();
               assertThat(i.hasRegisteredAt()).isTrue();
             });
-    assertThat(driver.getPendingWipeDueAt().getSeconds())
+    assertThat(driver.getPendingWipe().getDueAt().getSeconds())
         .isGreaterThan(Instant.now().plus(Duration.ofMinutes(59)).getEpochSecond());
     assertThat(plugins.getRejectedList())
         .anySatisfy(
@@ -242,7 +247,7 @@ class InspectionServiceTest {
     closeAfter.add(() -> call.cancel(null));
     Iterator<PluginEvent> stream =
         call.call(() -> inspection.watchPlugins(WatchPluginsRequest.getDefaultInstance()));
-    await().atMost(WAIT).until(() -> service.watchers() == 1);
+    await().atMost(WAIT).until(() -> streams.count() == 1);
 
     String endpoint = endpoint("watch");
     store.register(
@@ -254,20 +259,20 @@ class InspectionServiceTest {
     store.deregister("watch.example.com", endpoint, "socket removed");
 
     List<PluginEvent> seen = new ArrayList<>();
-    while (seen.stream().noneMatch(e -> e.getType().equals("deregistered"))) {
+    while (seen.stream().noneMatch(e -> e.getType() == EventType.EVENT_TYPE_DEREGISTERED)) {
       PluginEvent event = stream.next();
       if (event.getDriver().equals("watch.example.com")) {
         seen.add(event);
       }
     }
-    assertThat(seen.get(0).getType()).isEqualTo("registered");
+    assertThat(seen.get(0).getType()).isEqualTo(EventType.EVENT_TYPE_REGISTERED);
     assertThat(seen.get(0).getEndpoint()).isEqualTo(endpoint);
     assertThat(seen.get(0).getDetail()).contains("v1.DRAPlugin");
     assertThat(seen.get(0).hasTime()).isTrue();
     assertThat(seen.get(seen.size() - 1).getDetail()).isEqualTo("socket removed");
 
     call.cancel(null);
-    await().atMost(WAIT).until(() -> service.watchers() == 0);
+    await().atMost(WAIT).until(() -> streams.count() == 0);
   }
 
   @Test
@@ -301,10 +306,10 @@ class InspectionServiceTest {
                 closed.complete(Status.OK);
               }
             });
-    await().atMost(WAIT).until(() -> service.watchers() == 1);
+    await().atMost(WAIT).until(() -> streams.count() == 1);
 
     // The publisher is never blocked, however many events the watcher misses.
-    for (int i = 0; i < EventStream.CAPACITY + 10; i++) {
+    for (int i = 0; i < EventFeed.CAPACITY + 10; i++) {
       events.publish(
           new AgentEvent(AgentEvent.Type.WIPED, Instant.now(), "flood.example.com", null, "#" + i));
     }
@@ -313,7 +318,7 @@ class InspectionServiceTest {
     Status status = closed.orTimeout(20, TimeUnit.SECONDS).join();
     assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(received).isEmpty();
-    await().atMost(WAIT).until(() -> service.watchers() == 0);
+    await().atMost(WAIT).until(() -> streams.count() == 0);
   }
 
   @Test
@@ -345,7 +350,7 @@ class InspectionServiceTest {
                   .anySatisfy(
                       r -> {
                         assertThat(r.getDriver()).isEqualTo("cleanup.example.com");
-                        assertThat(r.getResult()).isEqualTo("cancelled");
+                        assertThat(r.getResult()).isEqualTo(WipeResult.WIPE_RESULT_CANCELLED);
                         assertThat(r.getDeleted()).isZero();
                         assertThat(r.hasFinishedAt()).isTrue();
                       });
@@ -372,7 +377,9 @@ class InspectionServiceTest {
                             .getDevicesList())
                     .filteredOn(d -> d.getDriver().equals("health.example.com"))
                     .extracting(d -> d.getDevice() + "=" + d.getHealth() + ":" + d.getMessage())
-                    .containsExactly("gpu-0=HEALTHY:", "gpu-1=UNHEALTHY:ECC errors"));
+                    .containsExactly(
+                        "gpu-0=DEVICE_HEALTH_HEALTHY:",
+                        "gpu-1=DEVICE_HEALTH_UNHEALTHY:ECC errors"));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.dranode.agent.plugin;
 
 import com.vmlens.api.AllInterleavings;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,15 +14,30 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The plugin store under concurrent registration, connection changes and deregistration of one
- * driver. With {@code -Prace} this runs under the VMLens agent (see the pom and the README), which
- * runs each loop body in every thread interleaving that matters and fails the build on any data
- * race; in the normal runs each body runs once, as a plain test, and its end-state checks still
- * apply.
+ * driver. This is the project's race check, its answer to {@code go test -race}; the notes below
+ * hold for every interleaving test. With {@code -Prace} (the second step of {@code .ci/run}) the
+ * tests run under the VMLens agent: each {@link AllInterleavings} loop body runs in every thread
+ * interleaving that matters, and the build fails on any data race or failed check. In the normal
+ * runs each body runs once, as a plain test, and its end-state checks still apply.
  *
- * <p>Kept tiny on purpose, because the cost of VMLens grows steeply with the number of
- * synchronization actions per thread: two threads with one or two store calls each, a fixed clock
- * (no volatile reads), no event subscriber and no logging backend in the race run. The listener
- * below has no lock of its own: the store calls it under its lock, and VMLens checks that claim.
+ * <p><b>Keep the tests tiny.</b> VMLens's cost grows steeply with the synchronization actions (lock
+ * operations, volatile and atomic accesses) of each thread. So: two threads with one or two calls
+ * each, a fixed clock (no volatile reads), no event subscriber, plain {@code if} checks, and
+ * doubles (listeners, schedulers) without locks of their own: the code under test calls them under
+ * its lock, and VMLens checks that claim. For the same reason the race run has no logging backend:
+ * the pom sets SLF4J's no-operation provider for it, as each Logback call adds synchronization.
+ *
+ * <p><b>Locks, not monitors.</b> {@link PluginStore} and {@code PendingWipes} guard their state
+ * with a {@link java.util.concurrent.locks.ReentrantLock}, not {@code synchronized}. VMLens 1.2.17
+ * (the only version that resolves from Maven Central) models a monitor wrongly: once the holder
+ * makes another synchronization action inside it (a volatile read, the release of a nested lock), a
+ * second thread is let in, and VMLens reports races on fields only ever used under that monitor.
+ * Re-entering a lock is not what triggers it. Monitors can come back once VMLens models them right.
+ *
+ * <p><b>One scenario runs only as a plain test.</b> {@code
+ * PendingWipesInterleavingTest.wipeFiresWhileARegistrationArrives} (a due wipe firing while a
+ * registration arrives) is still running after several minutes under VMLens, even with the connect
+ * left out, so {@code race.tests} in the pom, the list of what the race run takes, leaves it out.
  */
 class PluginStoreInterleavingTest {
 
@@ -71,8 +87,9 @@ class PluginStoreInterleavingTest {
     void assertConsistent() {
       List<PluginInstance> instances = store.driver(A).map(DriverView::instances).orElse(List.of());
       boolean anyConnected = instances.stream().anyMatch(PluginInstance::connected);
-      if (store.isUsable(A) != anyConnected) {
-        throw new AssertionError("usable=" + store.isUsable(A) + " but instances " + instances);
+      if (Stores.usable(store, A) != anyConnected) {
+        throw new AssertionError(
+            "usable=" + Stores.usable(store, A) + " but instances " + instances);
       }
       DriverState expected =
           anyConnected
@@ -143,7 +160,7 @@ class PluginStoreInterleavingTest {
               w.connection("new", ConnectionState.CONNECTED);
             });
         w.assertConsistent();
-        if (!w.store.isUsable(A) || w.transitions.last() != DriverState.USABLE) {
+        if (!Stores.usable(w.store, A) || w.transitions.last() != DriverState.USABLE) {
           throw new AssertionError("the new instance is connected: " + w.transitions.seen);
         }
       }

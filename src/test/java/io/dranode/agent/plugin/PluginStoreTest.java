@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -48,7 +49,7 @@ class PluginStoreTest {
   }
 
   private String active(String driver) {
-    return store.activeInstance(driver).map(PluginInstance::endpoint).orElse("none");
+    return Stores.activeEndpoint(store, driver);
   }
 
   @Test
@@ -61,8 +62,7 @@ class PluginStoreTest {
                 DRIVER_A, OLD, OLD_REG, "v1.DRAPlugin", null, NOW, ConnectionState.CONNECTING));
     assertThat(store.driver(DRIVER_A))
         .contains(new DriverView(DRIVER_A, false, OLD, List.of(instance)));
-    assertThat(store.instancesOf(OLD_REG)).containsExactly(instance);
-    assertThat(store.servedDrivers()).containsExactly(DRIVER_A);
+    assertThat(store.liveDrivers()).containsExactly(DRIVER_A);
   }
 
   @Test
@@ -101,7 +101,6 @@ class PluginStoreTest {
 
     assertThat(active(DRIVER_A)).isEqualTo(NEW);
     store.deregister(DRIVER_A, NEW, "test");
-    assertThat(store.activeInstance(DRIVER_A)).isEmpty();
     assertThat(store.driver(DRIVER_A)).isEmpty();
   }
 
@@ -140,7 +139,7 @@ class PluginStoreTest {
     assertThat(events).hasSize(eventsAfterFirst);
     assertThat(states).hasSize(statesAfterFirst);
     assertThat(store.drivers()).isEmpty();
-    assertThat(store.servedDrivers()).isEmpty();
+    assertThat(store.liveDrivers()).isEmpty();
   }
 
   @Test
@@ -172,7 +171,7 @@ class PluginStoreTest {
 
     assertThat(events).isEmpty();
     assertThat(states).isEmpty();
-    assertThat(store.isUsable(DRIVER_A)).isFalse();
+    assertThat(Stores.usable(store, DRIVER_A)).isFalse();
   }
 
   @Test
@@ -198,15 +197,15 @@ class PluginStoreTest {
   @Test
   void usableFollowsTheConnectionState() {
     register(DRIVER_A, OLD, OLD_REG);
-    assertThat(store.isUsable(DRIVER_A)).isFalse();
-    assertThat(store.servedDrivers()).containsExactly(DRIVER_A);
+    assertThat(Stores.usable(store, DRIVER_A)).isFalse();
+    assertThat(store.liveDrivers()).containsExactly(DRIVER_A);
 
     store.setConnection(DRIVER_A, OLD, ConnectionState.CONNECTED);
-    assertThat(store.isUsable(DRIVER_A)).isTrue();
+    assertThat(Stores.usable(store, DRIVER_A)).isTrue();
 
     store.setConnection(DRIVER_A, OLD, ConnectionState.DISCONNECTED);
-    assertThat(store.isUsable(DRIVER_A)).isFalse();
-    assertThat(store.servedDrivers()).isEmpty();
+    assertThat(Stores.usable(store, DRIVER_A)).isFalse();
+    assertThat(store.liveDrivers()).isEmpty();
   }
 
   @Test
@@ -230,7 +229,7 @@ class PluginStoreTest {
     store.deregister(DRIVER_A, OLD, "rolled over");
 
     assertThat(active(DRIVER_A)).isEqualTo(NEW);
-    assertThat(store.isUsable(DRIVER_A)).isTrue();
+    assertThat(Stores.usable(store, DRIVER_A)).isTrue();
     assertThat(states).extracting(StateChange::state).doesNotContain(DriverState.UNUSABLE);
   }
 

@@ -41,12 +41,13 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * DESIGN invariant 6, one bad plugin at a time, through the real watcher and handler: whatever a
- * plugin answers (or fails to), whatever lies in the registry folder, the bad one is refused with a
- * clear reason (sent back through {@code NotifyRegistrationStatus} where it can hear it) or is
- * skipped as the kubelet skips it, the agent keeps running, the plugin registered before stays
- * registered, and a plugin arriving after still registers. A reason is always bounded and free of
- * control characters: a hostile plugin can neither flood nor forge the logs and APIs it lands in.
+ * docs/ARCHITECTURE.md, invariant 6, one bad plugin at a time, through the real watcher and
+ * handler: whatever a plugin answers (or fails to), whatever lies in the registry folder, the bad
+ * one is refused with a clear reason (sent back through {@code NotifyRegistrationStatus} where it
+ * can hear it) or is skipped as the kubelet skips it, the agent keeps running, the plugin
+ * registered before stays registered, and a plugin arriving after still registers. A reason is
+ * always bounded and free of control characters: a hostile plugin can neither flood nor forge the
+ * logs and APIs it lands in.
  */
 @Tag("faults")
 class MisbehavingPluginsTest {

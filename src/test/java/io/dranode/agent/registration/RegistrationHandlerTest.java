@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.Mode;
+import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.config.TestChannels;
+import io.dranode.agent.config.TestSchedulers;
 import io.dranode.agent.config.UnixChannels;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
@@ -19,6 +21,7 @@ import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
 import io.dranode.agent.proto.pluginregistration.RegistrationStatus;
+import io.dranode.agent.testing.TestProperties;
 import io.dranode.agent.watch.RegistryWatcher;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -41,11 +44,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -315,8 +318,7 @@ class RegistrationHandlerTest {
       notYet.bind(UnixDomainSocketAddress.of(socket));
     }
     RetryRecorder retries = new RetryRecorder();
-    retries.initialize();
-    try {
+    {
       RegistrationHandler handler = build(Mode.REGISTRAR, Duration.ofSeconds(5), retries);
       handler.start();
 
@@ -337,8 +339,6 @@ class RegistrationHandlerTest {
       assertThat(nextNotification(late).getPluginRegistered()).isTrue();
       assertThat(store.rejections()).isEmpty();
       assertThat(late.getInfoCalls.get()).isEqualTo(1);
-    } finally {
-      retries.shutdown();
     }
   }
 
@@ -480,17 +480,13 @@ class RegistrationHandlerTest {
   private AgentProperties properties(Mode mode, Duration getInfoTimeout) {
     // Short retries keep the tests fast. GetInfo gets 5 s except where a test waits for timeouts:
     // the first connection of the JVM (class loading) can take longer than the kubelet's 1 s.
-    return new AgentProperties(
-        "worker",
-        mode,
-        root,
-        null,
-        null,
-        new AgentProperties.Registration(
-            getInfoTimeout, Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMillis(200)),
-        null,
-        null,
-        null);
+    return TestProperties.of(
+        "dra.agent.mode=" + mode.name().toLowerCase(Locale.ROOT),
+        "dra.agent.kubelet-root-dir=" + root,
+        "dra.agent.registration.get-info-timeout=" + getInfoTimeout.toMillis() + "ms",
+        "dra.agent.registration.notify-timeout=1s",
+        "dra.agent.registration.retry-initial=50ms",
+        "dra.agent.registration.retry-max=200ms");
   }
 
   private RegistrationHandler build(Mode mode) {
@@ -498,11 +494,11 @@ class RegistrationHandlerTest {
   }
 
   private RegistrationHandler build(Mode mode, Duration getInfoTimeout) {
-    return build(mode, getInfoTimeout, scheduler);
+    return build(mode, getInfoTimeout, TestSchedulers.on(scheduler, clock));
   }
 
   private RegistrationHandler build(
-      Mode mode, Duration getInfoTimeout, ThreadPoolTaskScheduler retryScheduler) {
+      Mode mode, Duration getInfoTimeout, AgentScheduler retryScheduler) {
     AgentProperties properties = properties(mode, getInfoTimeout);
     RegistrationHandler built =
         new RegistrationHandler(
@@ -577,22 +573,21 @@ class RegistrationHandlerTest {
   record Retry(Runnable task, Duration delay) {}
 
   /**
-   * A scheduler that runs nothing by itself: it records each retry with its delay (measured on its
-   * own fixed clock) and lets the test run it when the world is ready.
+   * A scheduler that runs nothing by itself: it records each retry with its delay and lets the test
+   * run it when the world is ready.
    */
-  static final class RetryRecorder extends ThreadPoolTaskScheduler {
+  static final class RetryRecorder implements AgentScheduler {
     private final BlockingQueue<Retry> retries = new LinkedBlockingQueue<>();
 
-    RetryRecorder() {
-      setClock(Clock.fixed(NOW, ZoneOffset.UTC));
-      setThreadNamePrefix("dra-retries-");
+    @Override
+    public Cancellable schedule(Runnable task, Instant at) {
+      return scheduleAfter(task, Duration.between(NOW, at));
     }
 
     @Override
-    public ScheduledFuture<?> schedule(Runnable task, Instant startTime) {
-      retries.add(new Retry(task, Duration.between(getClock().instant(), startTime)));
-      // A real future the handler may cancel; it is due long after the test.
-      return super.schedule(() -> {}, startTime.plus(Duration.ofDays(1)));
+    public Cancellable scheduleAfter(Runnable task, Duration delay) {
+      retries.add(new Retry(task, delay));
+      return () -> {};
     }
 
     Retry next() throws InterruptedException {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.Mode;
 import io.dranode.agent.config.TestChannels;
+import io.dranode.agent.config.TestSchedulers;
 import io.dranode.agent.config.UnixChannels;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
@@ -12,6 +13,7 @@ import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import io.dranode.agent.testing.TestProperties;
 import io.dranode.agent.watch.RegistryWatcher;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -25,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -78,26 +81,19 @@ final class RegistrationRig implements AutoCloseable {
     bus.subscribe(events::add);
     store = new PluginStore(bus, Clock.systemUTC(), List.of());
     AgentProperties properties =
-        new AgentProperties(
-            "worker",
-            mode,
-            root,
-            null,
-            null,
-            new AgentProperties.Registration(
-                getInfoTimeout,
-                Duration.ofSeconds(1),
-                Duration.ofMillis(50),
-                Duration.ofMillis(400)),
-            null,
-            null,
-            null);
+        TestProperties.of(
+            "dra.agent.mode=" + mode.name().toLowerCase(Locale.ROOT),
+            "dra.agent.kubelet-root-dir=" + root,
+            "dra.agent.registration.get-info-timeout=" + getInfoTimeout.toMillis() + "ms",
+            "dra.agent.registration.notify-timeout=1s",
+            "dra.agent.registration.retry-initial=50ms",
+            "dra.agent.registration.retry-max=400ms");
     handler =
         new RegistrationHandler(
             properties,
             store,
             new RegistrationClient(properties, channels),
-            scheduler,
+            TestSchedulers.on(scheduler, Clock.systemUTC()),
             registrationExecutor,
             Clock.systemUTC());
     watcher = new RegistryWatcher(properties, handler, watchExecutor);

@@ -7,6 +7,7 @@ import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import io.dranode.agent.testing.Stores;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -101,8 +102,8 @@ class UntrustedInputNeverTouchesWipesTest {
     assertThat(stateChanges)
         .as("driver-state changes, which are what schedules or cancels wipes")
         .isEmpty();
-    assertThat(store.isUsable(LIVE)).isTrue();
-    assertThat(store.servedDrivers()).containsExactly(LIVE);
+    assertThat(Stores.usable(store, LIVE)).isTrue();
+    assertThat(store.liveDrivers()).containsExactly(LIVE);
     assertThat(store.rejections()).singleElement().extracting(Rejection::reason).isEqualTo(refusal);
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.reliability.RawHttp.Response;
+import io.dranode.agent.testing.Stores;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -63,7 +64,7 @@ class HttpAbuseTest {
     agent.start("--dra.agent.wipe.delay=1m");
     agent.driver("http.example.com");
     PluginStore store = agent.bean(PluginStore.class);
-    await().atMost(Duration.ofSeconds(15)).until(() -> store.isUsable("http.example.com"));
+    await().atMost(Duration.ofSeconds(15)).until(() -> Stores.usable(store, "http.example.com"));
     api = agent.port("local.server.port");
     management = agent.port("local.management.port");
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
@@ -11,6 +12,7 @@ import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.Stores;
 import io.dranode.agent.watch.RegistryWatcher;
 import io.dranode.example.ExampleDriver;
 import java.io.IOException;
@@ -71,8 +73,8 @@ class PluginLifeFaultsTest {
     PendingWipes wipes = agent.bean(PendingWipes.class);
     ExampleDriver crashing = agent.driver("crash.example.com");
     agent.driver("stay.example.com");
-    await().atMost(WAIT).until(() -> store.isUsable("crash.example.com"));
-    await().atMost(WAIT).until(() -> store.isUsable("stay.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "crash.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "stay.example.com"));
     Set<String> staySlices = agent.slicesOf("stay.example.com");
     assertThat(agent.slicesOf("crash.example.com")).hasSize(1);
 
@@ -88,18 +90,21 @@ class PluginLifeFaultsTest {
     // The slice is gone at the server a moment before the wipe records its result: wait for it.
     await()
         .atMost(WAIT)
-        .until(() -> wipes.recent().stream().anyMatch(r -> r.driver().equals("crash.example.com")));
-    assertThat(wipes.recent())
+        .until(
+            () ->
+                agent.bean(WipeHistory.class).recent().stream()
+                    .anyMatch(r -> r.driver().equals("crash.example.com")));
+    assertThat(agent.bean(WipeHistory.class).recent())
         .filteredOn(r -> r.driver().equals("crash.example.com"))
         .first()
         .extracting(WipeRecord::result)
         .isEqualTo(WipeRecord.Result.DELETED);
     assertThat(agent.slicesOf("stay.example.com")).isEqualTo(staySlices);
-    assertThat(store.isUsable("stay.example.com")).isTrue();
+    assertThat(Stores.usable(store, "stay.example.com")).isTrue();
 
     ExampleDriver restarted = agent.driver("crash.example.com");
 
-    await().atMost(WAIT).until(() -> store.isUsable("crash.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "crash.example.com"));
     assertThat(store.driver("crash.example.com").orElseThrow().instances()).hasSize(1);
     assertThat(restarted.awaitRegistered(WAIT)).isTrue();
     assertThat(agent.slicesOf("crash.example.com")).hasSize(1); // published again on start
@@ -117,7 +122,7 @@ class PluginLifeFaultsTest {
     start(Duration.ofMinutes(1));
     PluginStore store = agent.bean(PluginStore.class);
     ExampleDriver flapping = agent.driver("flap.example.com");
-    await().atMost(WAIT).until(() -> store.isUsable("flap.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "flap.example.com"));
     Path socket = flapping.registrationSocket();
     // A second name for the same socket; the watcher ignores dot-files.
     Path hold = Files.createLink(socket.resolveSibling(".flap-hold.sock"), socket);
@@ -198,8 +203,8 @@ class PluginLifeFaultsTest {
     RegistryWatcher watcher = agent.bean(RegistryWatcher.class);
     ExampleDriver back = agent.driver("back.example.com");
     agent.driver("gone.example.com");
-    await().atMost(WAIT).until(() -> store.isUsable("back.example.com"));
-    await().atMost(WAIT).until(() -> store.isUsable("gone.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "back.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "gone.example.com"));
     long rescans = watcher.rescans();
 
     deleteTree(watcher.root());
@@ -213,7 +218,7 @@ class PluginLifeFaultsTest {
     back.close(); // its server was still listening on a socket that no longer had a name
     agent.driver("back.example.com");
 
-    await().atMost(WAIT).until(() -> store.isUsable("back.example.com"));
+    await().atMost(WAIT).until(() -> Stores.usable(store, "back.example.com"));
     assertThat(wipes.pendingFor("back.example.com")).isEmpty();
     assertThat(wipes.pendingFor("gone.example.com")).isPresent();
     assertThat(store.drivers()).extracting(DriverView::driver).containsExactly("back.example.com");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.testing.TestProperties;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -71,8 +72,7 @@ class RegistryWatcherTest {
     executor.setThreadNamePrefix("dra-watch-");
     executor.setAwaitTerminationSeconds(5);
     executor.initialize();
-    AgentProperties properties =
-        new AgentProperties("worker", null, root, null, null, null, null, null, null);
+    AgentProperties properties = TestProperties.of("dra.agent.kubelet-root-dir=" + root);
     watcher = new RegistryWatcher(properties, recorder, executor);
   }
 

@@ -127,7 +127,7 @@ class ApiProblemsTest extends ApiSliceTestSupport {
 
     assertThat(store.drivers()).isEqualTo(before);
     verify(wipes, never()).cancel(anyString(), anyString());
-    verify(wipes, never()).request(anyString(), anyString(), any());
+    verify(wipes, never()).request(anyString(), any(), anyString(), any());
   }
 
   static Stream<org.junit.jupiter.params.provider.Arguments> mutations() {

@@ -2,12 +2,15 @@ package io.dranode.agent.web;
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.view.AgentViews;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -29,7 +32,7 @@ import org.springframework.test.web.servlet.MockMvc;
  * that extend this share one application context.
  */
 @WebMvcTest(properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
-@Import({ApiSliceTestSupport.Beans.class, MonitorHealthSummaries.class})
+@Import({ApiSliceTestSupport.Beans.class, AgentViews.class, EventStreams.class})
 abstract class ApiSliceTestSupport {
 
   static final Instant NOW = Instant.parse("2026-11-27T10:15:30Z");
@@ -58,6 +61,7 @@ abstract class ApiSliceTestSupport {
   @Autowired PluginStore store;
   @Autowired EventBus events;
   @MockitoBean PendingWipes wipes;
+  @MockitoBean WipeHistory history;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 

@@ -3,6 +3,7 @@ package io.dranode.agent.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dranode.agent.event.EventStreams;
 import io.dranode.example.ExampleDriver;
 import io.dranode.example.ExampleDriverConfig;
 import io.dranode.example.ShortTempDir;
@@ -80,7 +81,7 @@ class EventsStreamTest {
   }
 
   @LocalServerPort int port;
-  @Autowired EventsController controller;
+  @Autowired EventStreams streams;
 
   private final HttpClient http =
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -106,7 +107,7 @@ class EventsStreamTest {
   void aRegisterDeregisterCycleOfARealDriverArrivesAsEvents() throws Exception {
     Instant started = Instant.now();
     try (SseClient stream = SseClient.open(http, uri("/api/v1/events"))) {
-      await().atMost(WAIT).until(() -> controller.clients() >= 1);
+      await().atMost(WAIT).until(() -> streams.count() >= 1);
 
       ExampleDriver driver =
           new ExampleDriver(ExampleDriverConfig.of(DRIVER, root, 2, "worker")).start();

@@ -11,6 +11,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.dranode.agent.cleanup.PendingWipe;
+import io.dranode.agent.cleanup.WipeCause;
 import io.dranode.agent.cleanup.WipeRecord;
 import io.dranode.agent.devicehealth.DeviceHealthEntry;
 import io.dranode.agent.devicehealth.Health;
@@ -60,7 +61,9 @@ class InspectionEndpointsTest extends ApiSliceTestSupport {
   void oneDriverWithItsInstancePendingWipeAndDeviceHealthCounts() throws Exception {
     gpuUsableWithDevices();
     when(wipes.pendingFor(GPU))
-        .thenReturn(Optional.of(new PendingWipe(GPU, DUE, "instance gone", 0, null)));
+        .thenReturn(
+            Optional.of(
+                new PendingWipe(GPU, WipeCause.DRIVER_UNUSABLE, DUE, "instance gone", 0, null)));
 
     mvc.perform(get("/api/v1/plugins/{driver}", GPU))
         .andExpect(status().isOk())
@@ -108,12 +111,19 @@ class InspectionEndpointsTest extends ApiSliceTestSupport {
     when(wipes.pending())
         .thenReturn(
             List.of(
-                new PendingWipe(NIC, DUE, "registration socket removed", 2, "API server: 503")));
-    when(wipes.recent())
+                new PendingWipe(
+                    NIC,
+                    WipeCause.DRIVER_UNUSABLE,
+                    DUE,
+                    "registration socket removed",
+                    2,
+                    "API server: 503")));
+    when(history.recent())
         .thenReturn(
             List.of(
                 new WipeRecord(
                     GPU,
+                    WipeCause.DRIVER_UNUSABLE,
                     started,
                     started.plusMillis(40),
                     1,
@@ -121,6 +131,7 @@ class InspectionEndpointsTest extends ApiSliceTestSupport {
                     "deleted 1 ResourceSlice(s) after 1 attempt(s)"),
                 new WipeRecord(
                     "tpu.example.com",
+                    WipeCause.DRIVER_UNUSABLE,
                     started,
                     started,
                     0,

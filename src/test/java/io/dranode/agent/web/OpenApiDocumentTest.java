@@ -74,8 +74,8 @@ class OpenApiDocumentTest {
         .contains("\"openapi\"")
         .contains("\"/api/v1/plugins\"")
         .contains("\"/api/v1/plugins/{driver}\"")
-        .contains("\"PluginsResponse\"")
-        .contains("\"DriverResponse\"");
+        .contains("\"Plugins\"")
+        .contains("\"Driver\"");
     assertThat(springdocSingletons()).as("document builders after the first request").hasSize(2);
   }
 

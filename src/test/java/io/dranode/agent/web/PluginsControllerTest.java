@@ -8,7 +8,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.DriverView;
@@ -16,6 +19,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.view.AgentViews;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,11 +32,13 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The JSON shape of {@code GET /api/v1/plugins}, read from a real store. */
+@Import(AgentViews.class)
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=observer"})
@@ -60,7 +66,9 @@ class PluginsControllerTest {
   @Autowired MockMvc mvc;
   @Autowired PluginStore store;
   @MockitoBean PendingWipes wipes;
-  @MockitoBean DeviceHealthSummaries deviceHealth;
+  @MockitoBean DeviceHealthMonitor deviceHealth;
+  @MockitoBean WipeHistory history;
+  @MockitoBean SliceInventory inventory;
 
   @AfterEach
   void emptyTheStore() {

@@ -7,12 +7,18 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import com.jayway.jsonpath.JsonPath;
 import io.dranode.agent.cleanup.PendingWipe;
 import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.WipeCause;
+import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.devicehealth.DeviceHealthMonitor;
+import io.dranode.agent.devicehealth.Health;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.view.AgentViews;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,6 +33,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
@@ -36,6 +43,7 @@ import org.springframework.test.web.servlet.MvcResult;
  * PluginsJsonConverter}): every kind of change must show in the very next GET, and an unchanged
  * view must give the same bytes.
  */
+@Import(AgentViews.class)
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
@@ -60,7 +68,9 @@ class PluginsViewFreshnessTest {
   @Autowired MockMvc mvc;
   @Autowired PluginStore store;
   @MockitoBean PendingWipes wipes;
-  @MockitoBean DeviceHealthSummaries deviceHealth;
+  @MockitoBean DeviceHealthMonitor deviceHealth;
+  @MockitoBean WipeHistory history;
+  @MockitoBean SliceInventory inventory;
 
   @Test
   void everyChangeShowsInTheNextGet() throws Exception {
@@ -82,10 +92,10 @@ class PluginsViewFreshnessTest {
     assertThat(read(connected, "$.drivers[0].instances[0].connection")).isEqualTo("CONNECTED");
 
     when(deviceHealth.summary(DRIVER))
-        .thenReturn(Map.of("HEALTHY", 3, "UNHEALTHY", 0, "UNKNOWN", 0));
+        .thenReturn(Map.of(Health.HEALTHY, 3, Health.UNHEALTHY, 0, Health.UNKNOWN, 0));
     assertThat(read(plugins(), "$.drivers[0].deviceHealth.HEALTHY")).isEqualTo(3);
     when(deviceHealth.summary(DRIVER))
-        .thenReturn(Map.of("HEALTHY", 2, "UNHEALTHY", 1, "UNKNOWN", 0));
+        .thenReturn(Map.of(Health.HEALTHY, 2, Health.UNHEALTHY, 1, Health.UNKNOWN, 0));
     String unhealthy = plugins();
     assertThat(read(unhealthy, "$.drivers[0].deviceHealth.HEALTHY")).isEqualTo(2);
     assertThat(read(unhealthy, "$.drivers[0].deviceHealth.UNHEALTHY")).isEqualTo(1);
@@ -95,7 +105,9 @@ class PluginsViewFreshnessTest {
 
     Instant due = NOW.plusSeconds(30);
     when(wipes.pendingFor(DRIVER))
-        .thenReturn(Optional.of(new PendingWipe(DRIVER, due, "disconnected", 0, null)));
+        .thenReturn(
+            Optional.of(
+                new PendingWipe(DRIVER, WipeCause.DRIVER_UNUSABLE, due, "disconnected", 0, null)));
     String pending = plugins();
     assertThat(read(pending, "$.drivers[0].pendingWipe.dueAt")).isEqualTo(due.toString());
     assertThat(read(pending, "$.drivers[0].pendingWipe.reason")).isEqualTo("disconnected");

@@ -1,4 +1,4 @@
-package io.dranode.agent.cleanup;
+package io.dranode.agent.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,11 +7,11 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 
 /** A UTC clock that stands still until a test moves it. Thread-safe. */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
 
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
@@ -21,14 +21,14 @@ final class MutableClock extends Clock {
   }
 
   /** Moves the clock; it never goes backwards. */
-  void set(Instant instant) {
+  public void set(Instant instant) {
     if (instant.isBefore(now)) {
       throw new IllegalArgumentException("clock cannot go back from " + now + " to " + instant);
     }
     now = instant;
   }
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     set(now.plus(by));
   }
 

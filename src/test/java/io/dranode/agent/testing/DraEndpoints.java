@@ -1,4 +1,4 @@
-package io.dranode.agent;
+package io.dranode.agent.testing;
 
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
@@ -19,14 +19,14 @@ import java.util.concurrent.TimeUnit;
  * monitor sees their channels READY, so a driver registered on one is usable for real. They serve
  * nothing: a channel is READY as soon as the HTTP/2 connection is up.
  */
-final class FakeDraPlugins implements AutoCloseable {
+public final class DraEndpoints implements AutoCloseable {
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
   private final List<Server> servers = new ArrayList<>();
 
   /** Starts a server on the socket and returns its path. */
-  String serve(Path socket) {
+  public String serve(Path socket) {
     try {
       Server server =
           NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))

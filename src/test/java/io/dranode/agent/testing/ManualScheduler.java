@@ -1,5 +1,6 @@
-package io.dranode.agent.cleanup;
+package io.dranode.agent.testing;
 
+import io.dranode.agent.config.AgentScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,19 +9,19 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 
 /**
- * A {@link WipeScheduler} driven by the test: nothing runs until {@link #advance} moves the clock,
- * and then every task that became due runs on the calling thread, in due-time order (ties in
+ * An {@link AgentScheduler} driven by the test: nothing runs until {@link #advance} moves the
+ * clock, and then every task that became due runs on the calling thread, in due-time order (ties in
  * scheduling order). Tasks may schedule further tasks; those run in the same call when they are due
  * by its end. No real time passes, so a 30 s grace period takes microseconds.
  */
-final class ManualWipeScheduler implements WipeScheduler {
+public final class ManualScheduler implements AgentScheduler {
 
   private final MutableClock clock;
   private final PriorityQueue<Task> queue = new PriorityQueue<>(); // guarded by this
   private long sequence; // guarded by this
   private int executed; // guarded by this
 
-  ManualWipeScheduler(MutableClock clock) {
+  public ManualScheduler(MutableClock clock) {
     this.clock = clock;
   }
 
@@ -43,7 +44,7 @@ final class ManualWipeScheduler implements WipeScheduler {
 
     @Override
     public void cancel() {
-      synchronized (ManualWipeScheduler.this) {
+      synchronized (ManualScheduler.this) {
         queue.remove(this);
       }
     }
@@ -56,11 +57,16 @@ final class ManualWipeScheduler implements WipeScheduler {
     return scheduled;
   }
 
+  @Override
+  public Cancellable scheduleAfter(Runnable task, Duration delay) {
+    return schedule(task, clock.instant().plus(delay));
+  }
+
   /**
    * Moves the clock forward and runs, in order, every task due by the new time, each with the clock
    * set to its own due time (so that what it schedules is relative to when it ran).
    */
-  void advance(Duration by) {
+  public void advance(Duration by) {
     Instant target = clock.instant().plus(by);
     while (true) {
       Task next;
@@ -81,12 +87,12 @@ final class ManualWipeScheduler implements WipeScheduler {
   }
 
   /** Runs what is due now without moving the clock. */
-  void runDue() {
+  public void runDue() {
     advance(Duration.ZERO);
   }
 
   /** Moves the clock to the next task's due time and runs everything due then. */
-  void advanceToNext() {
+  public void advanceToNext() {
     Optional<Instant> next = nextDue();
     if (next.isEmpty()) {
       throw new IllegalStateException("nothing is scheduled");
@@ -95,13 +101,13 @@ final class ManualWipeScheduler implements WipeScheduler {
     advance(by.isNegative() ? Duration.ZERO : by);
   }
 
-  synchronized Optional<Instant> nextDue() {
+  public synchronized Optional<Instant> nextDue() {
     Task next = queue.peek();
     return next == null ? Optional.empty() : Optional.of(next.at);
   }
 
   /** Due times of every queued task, earliest first. */
-  synchronized List<Instant> queued() {
+  public synchronized List<Instant> queued() {
     List<Task> tasks = new ArrayList<>(queue);
     tasks.sort(null);
     List<Instant> times = new ArrayList<>(tasks.size());
@@ -111,7 +117,7 @@ final class ManualWipeScheduler implements WipeScheduler {
     return times;
   }
 
-  synchronized int executed() {
+  public synchronized int executed() {
     return executed;
   }
 
@@ -119,7 +125,7 @@ final class ManualWipeScheduler implements WipeScheduler {
    * The oldest queued task, taken out of the queue without running it, for tests that run it on a
    * thread of their choice.
    */
-  synchronized Runnable takeNext() {
+  public synchronized Runnable takeNext() {
     Task next = queue.poll();
     if (next == null) {
       throw new IllegalStateException("nothing is scheduled");

@@ -1,0 +1,162 @@
+package io.dranode.agent.view;
+
+import io.dranode.agent.cleanup.PendingWipe;
+import io.dranode.agent.cleanup.PendingWipes;
+import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.devicehealth.DeviceHealthEntry;
+import io.dranode.agent.devicehealth.DeviceHealthMonitor;
+import io.dranode.agent.plugin.DriverView;
+import io.dranode.agent.plugin.IgnoredSocket;
+import io.dranode.agent.plugin.PluginInstance;
+import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.plugin.Rejection;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.springframework.stereotype.Component;
+
+/** Builds the read model from the agent's state, fresh on every call. */
+@Component
+public class AgentViews {
+
+  private final PluginStore store;
+  private final PendingWipes wipes;
+  private final WipeHistory history;
+  private final SliceInventory inventory;
+  private final DeviceHealthMonitor deviceHealth;
+  private final AgentProperties properties;
+
+  public AgentViews(
+      PluginStore store,
+      PendingWipes wipes,
+      WipeHistory history,
+      SliceInventory inventory,
+      DeviceHealthMonitor deviceHealth,
+      AgentProperties properties) {
+    this.store = store;
+    this.wipes = wipes;
+    this.history = history;
+    this.inventory = inventory;
+    this.deviceHealth = deviceHealth;
+    this.properties = properties;
+  }
+
+  public Views.Plugins plugins() {
+    return new Views.Plugins(
+        properties.nodeName(),
+        properties.mode().name().toLowerCase(Locale.ROOT),
+        store.drivers().stream().map(this::driver).toList(),
+        store.rejections().stream().map(AgentViews::rejected).toList(),
+        store.ignoredSockets().stream().map(AgentViews::ignored).toList());
+  }
+
+  /** One registered driver; empty when none of that name is registered. */
+  public Optional<Views.Driver> driver(String name) {
+    return store.driver(name).map(this::driver);
+  }
+
+  private Views.Driver driver(DriverView view) {
+    Views.PendingWipe pending =
+        wipes.pendingFor(view.driver()).map(AgentViews::pending).orElse(null);
+    return new Views.Driver(
+        view.driver(),
+        view.usable(),
+        view.activeEndpoint(),
+        view.instances().stream().map(AgentViews::instance).toList(),
+        pending,
+        deviceHealth.summary(view.driver()));
+  }
+
+  private static Views.Instance instance(PluginInstance instance) {
+    return new Views.Instance(
+        instance.endpoint(),
+        instance.registrationSocket().toString(),
+        instance.service(),
+        instance.healthService(),
+        instance.connected(),
+        instance.connection(),
+        instance.registeredAt());
+  }
+
+  private static Views.RejectedSocket rejected(Rejection rejection) {
+    return new Views.RejectedSocket(
+        rejection.socket().toString(),
+        rejection.driver(),
+        rejection.reason(),
+        rejection.attempts(),
+        rejection.lastAttemptAt(),
+        rejection.retrying());
+  }
+
+  private static Views.IgnoredSocket ignored(IgnoredSocket ignored) {
+    return new Views.IgnoredSocket(ignored.socket().toString(), ignored.type(), ignored.name());
+  }
+
+  public Views.Cleanups cleanups() {
+    return new Views.Cleanups(
+        wipes.pending().stream().map(AgentViews::pending).toList(),
+        history.recent().stream().map(AgentViews::recent).toList());
+  }
+
+  private static Views.PendingWipe pending(PendingWipe wipe) {
+    return new Views.PendingWipe(
+        wipe.driver(), wipe.dueAt(), wipe.reason(), wipe.attempts(), wipe.lastError());
+  }
+
+  private static Views.Recent recent(WipeRecord record) {
+    return new Views.Recent(
+        record.driver(),
+        record.startedAt(),
+        record.finishedAt(),
+        record.deleted(),
+        record.result(),
+        record.detail());
+  }
+
+  public Views.Slices slices() {
+    Set<String> usable = new TreeSet<>();
+    for (DriverView driver : store.drivers()) {
+      if (driver.usable()) {
+        usable.add(driver.driver());
+      }
+    }
+    List<Views.DriverSlices> drivers = new ArrayList<>();
+    for (Map.Entry<String, List<ResourceSlice>> e : inventory.byDriver().entrySet()) {
+      List<Views.Slice> slices = e.getValue().stream().map(AgentViews::slice).toList();
+      drivers.add(new Views.DriverSlices(e.getKey(), usable.contains(e.getKey()), slices));
+    }
+    return new Views.Slices(properties.nodeName(), inventory.synced(), drivers);
+  }
+
+  private static Views.Slice slice(ResourceSlice slice) {
+    var pool = slice.getSpec().getPool();
+    var devices = slice.getSpec().getDevices();
+    return new Views.Slice(
+        slice.getMetadata().getName(),
+        pool == null ? null : pool.getName(),
+        pool == null ? null : pool.getGeneration(),
+        devices == null ? 0 : devices.size());
+  }
+
+  public Views.Devices devices() {
+    return new Views.Devices(deviceHealth.devices().stream().map(AgentViews::device).toList());
+  }
+
+  private static Views.Device device(DeviceHealthEntry entry) {
+    return new Views.Device(
+        entry.driver(),
+        entry.pool(),
+        entry.device(),
+        entry.health(),
+        entry.lastUpdated(),
+        entry.message());
+  }
+}
