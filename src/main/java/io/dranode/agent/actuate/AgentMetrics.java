@@ -6,6 +6,7 @@ import io.dranode.agent.config.Phases;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.devicehealth.Health;
 import io.dranode.agent.event.EventStreams;
+import io.dranode.agent.event.Subscription;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
@@ -25,8 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -38,8 +37,6 @@ import org.springframework.stereotype.Component;
 @Component
 class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
 
-  private static final Logger log = LoggerFactory.getLogger(AgentMetrics.class);
-
   private final PluginStore store;
   private final WipeHistory wipes;
   private final RegistrationStatistics registrations;
@@ -48,7 +45,7 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
   private final LongAdder deregistrations = new LongAdder();
   private final Map<String, List<Meter>> driverMeters = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
-  private @Nullable AutoCloseable subscription; // guarded by lifecycle
+  private @Nullable Subscription subscription; // guarded by lifecycle
   private volatile @Nullable MeterRegistry registry;
 
   AgentMetrics(
@@ -185,14 +182,10 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
   @Override
   public void stop() {
     synchronized (lifecycle) {
-      AutoCloseable current = subscription;
+      Subscription current = subscription;
       subscription = null;
       if (current != null) {
-        try {
-          current.close();
-        } catch (Exception e) {
-          log.debug("Unsubscribing from the store failed", e);
-        }
+        current.close();
       }
     }
   }

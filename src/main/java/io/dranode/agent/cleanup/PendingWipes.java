@@ -5,6 +5,7 @@ import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.config.Phases;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.event.Subscription;
 import io.dranode.agent.plugin.DriverState;
 import io.dranode.agent.plugin.DriverStateListener;
 import java.time.Clock;
@@ -116,7 +117,7 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
   }
 
   /** Adds a listener; closing the handle removes it. */
-  public AutoCloseable subscribe(WipeListener listener) {
+  public Subscription subscribe(WipeListener listener) {
     listeners.add(listener);
     return () -> listeners.remove(listener);
   }

@@ -3,6 +3,7 @@ package io.dranode.agent.devicehealth;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.config.Phases;
+import io.dranode.agent.event.Subscription;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginConnections;
@@ -45,7 +46,7 @@ public class DeviceHealthMonitor implements SmartLifecycle, StoreListener {
   private final HealthWatches watches;
 
   private final Object lifecycle = new Object();
-  private @Nullable AutoCloseable subscription; // guarded by lifecycle
+  private @Nullable Subscription subscription; // guarded by lifecycle
   private volatile boolean running;
 
   public DeviceHealthMonitor(
@@ -144,14 +145,10 @@ public class DeviceHealthMonitor implements SmartLifecycle, StoreListener {
   public void stop() {
     synchronized (lifecycle) {
       running = false;
-      AutoCloseable current = subscription;
+      Subscription current = subscription;
       subscription = null;
       if (current != null) {
-        try {
-          current.close();
-        } catch (Exception e) {
-          log.debug("Unsubscribing failed", e);
-        }
+        current.close();
       }
       watches.stop();
     }

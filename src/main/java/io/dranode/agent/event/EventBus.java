@@ -20,7 +20,7 @@ public class EventBus {
       new CopyOnWriteArrayList<>();
 
   /** Adds a subscriber; closing the returned handle removes it. */
-  public AutoCloseable subscribe(Consumer<AgentEvent> subscriber) {
+  public Subscription subscribe(Consumer<AgentEvent> subscriber) {
     subscribers.add(subscriber);
     return () -> subscribers.remove(subscriber);
   }

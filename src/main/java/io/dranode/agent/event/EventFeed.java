@@ -31,7 +31,7 @@ public final class EventFeed implements Consumer<AgentEvent> {
   private final BlockingQueue<AgentEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
   private final AtomicInteger drainRequests = new AtomicInteger();
   private final AtomicReference<EventSink.@Nullable Problem> ending = new AtomicReference<>();
-  private final AtomicReference<@Nullable AutoCloseable> subscription = new AtomicReference<>();
+  private final AtomicReference<@Nullable Subscription> subscription = new AtomicReference<>();
   private volatile boolean done;
 
   EventFeed(EventSink sink, Executor executor, Consumer<EventFeed> onEnd) {
@@ -118,13 +118,9 @@ public final class EventFeed implements Consumer<AgentEvent> {
   }
 
   private void unsubscribe() {
-    AutoCloseable current = subscription.getAndSet(null);
+    Subscription current = subscription.getAndSet(null);
     if (current != null) {
-      try {
-        current.close();
-      } catch (Exception e) {
-        log.debug("Unsubscribing an event stream failed", e);
-      }
+      current.close();
     }
   }
 }

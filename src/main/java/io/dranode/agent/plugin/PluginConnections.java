@@ -2,6 +2,7 @@ package io.dranode.agent.plugin;
 
 import io.dranode.agent.config.Phases;
 import io.dranode.agent.config.UnixChannels;
+import io.dranode.agent.event.Subscription;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public class PluginConnections implements SmartLifecycle, StoreListener {
   private final UnixChannels channels;
   private final Map<Key, ManagedChannel> open = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
-  private @Nullable AutoCloseable subscription; // guarded by lifecycle
+  private @Nullable Subscription subscription; // guarded by lifecycle
   private volatile boolean running;
 
   record Key(String driver, String endpoint) {}
@@ -141,14 +142,10 @@ public class PluginConnections implements SmartLifecycle, StoreListener {
   public void stop() {
     synchronized (lifecycle) {
       running = false;
-      AutoCloseable current = subscription;
+      Subscription current = subscription;
       subscription = null;
       if (current != null) {
-        try {
-          current.close();
-        } catch (Exception e) {
-          log.debug("Unsubscribing from the store failed", e);
-        }
+        current.close();
       }
     }
     for (ManagedChannel channel : open.values()) {

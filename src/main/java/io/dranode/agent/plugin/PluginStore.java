@@ -2,6 +2,7 @@ package io.dranode.agent.plugin;
 
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
+import io.dranode.agent.event.Subscription;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public class PluginStore {
   }
 
   /** Adds a listener; closing the handle removes it. */
-  public AutoCloseable subscribe(StoreListener listener) {
+  public Subscription subscribe(StoreListener listener) {
     listeners.add(listener);
     return () -> listeners.remove(listener);
   }
