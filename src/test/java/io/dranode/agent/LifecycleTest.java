@@ -230,8 +230,7 @@ class LifecycleTest {
                 "--dra.agent.wipe.delay=" + WIPE_DELAY.toMillis() + "ms",
                 "--dra.agent.kubernetes.field-selectors=client",
                 "--spring.grpc.server.port=0",
-                "--server.port=0",
-                "--management.server.port=0");
+                "--server.port=0");
     context = started;
     return started;
   }

@@ -41,10 +41,17 @@ final class AgentFlags {
     return flags;
   }
 
+  /** The same, then the variant's own flags. */
+  static List<String> runtimeFlags(BenchOptions options, Variant variant) throws IOException {
+    List<String> flags = runtimeFlags(options);
+    flags.addAll(variant.flags());
+    return flags;
+  }
+
   /** Everything the agent process gets before {@code -jar}. */
-  static List<String> forAgent(BenchOptions options, String apiUrl, Path jfrFile)
+  static List<String> forAgent(BenchOptions options, Variant variant, String apiUrl, Path jfrFile)
       throws IOException {
-    List<String> flags = new ArrayList<>(runtimeFlags(options));
+    List<String> flags = new ArrayList<>(runtimeFlags(options, variant));
     flags.addAll(kubernetes(apiUrl));
     if (options.jfr()) {
       flags.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile");
