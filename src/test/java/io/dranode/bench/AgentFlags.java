@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,6 +21,10 @@ import java.util.regex.Pattern;
 final class AgentFlags {
 
   private static final Pattern JAVA_OPTS = Pattern.compile("ENV JAVA_OPTS=\"([^\"]*)\"");
+  private static final Pattern ENV = Pattern.compile("(?m)^ENV ([A-Z_][A-Z0-9_]*)=(\\S+)$");
+
+  /** A variant's JVM flag of this form sets an environment variable instead. */
+  static final String ENV_FLAG = "env:";
 
   private AgentFlags() {}
 
@@ -29,6 +35,27 @@ final class AgentFlags {
       throw new IllegalStateException("no ENV JAVA_OPTS=\"…\" in " + dockerfile);
     }
     return Arrays.stream(m.group(1).trim().split("\\s+", -1)).toList();
+  }
+
+  /**
+   * The image's other environment variables ({@code ENV NAME=value} lines, e.g. the malloc arena
+   * limit), then those a variant sets with {@code env:NAME=value}; every agent process gets them.
+   */
+  static Map<String, String> environment(Variant variant) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    Matcher m = ENV.matcher(Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8));
+    while (m.find()) {
+      if (!m.group(1).equals("JAVA_OPTS")) {
+        env.put(m.group(1), m.group(2).replace("\"", ""));
+      }
+    }
+    for (String flag : variant.flags()) {
+      if (flag.startsWith(ENV_FLAG)) {
+        String[] pair = flag.substring(ENV_FLAG.length()).split("=", 2);
+        env.put(pair[0], pair.length > 1 ? pair[1] : "");
+      }
+    }
+    return env;
   }
 
   /** The image's flags plus the memory limit; what the results table states. */
@@ -44,7 +71,7 @@ final class AgentFlags {
   /** The same, then the variant's own flags. */
   static List<String> runtimeFlags(BenchOptions options, Variant variant) throws IOException {
     List<String> flags = runtimeFlags(options);
-    flags.addAll(variant.flags());
+    variant.flags().stream().filter(f -> !f.startsWith(ENV_FLAG)).forEach(flags::add);
     return flags;
   }
 

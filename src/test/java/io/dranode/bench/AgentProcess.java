@@ -104,10 +104,12 @@ final class AgentProcess implements AutoCloseable {
             "--dra.agent.kubernetes.field-selectors=client",
             "--server.port=" + http,
             "--server.address=127.0.0.1",
-            "--management.server.address=127.0.0.1",
             "--spring.grpc.server.port=" + grpc,
             "--spring.grpc.server.address=127.0.0.1"));
     command.addAll(args);
+    if (management != http) {
+      command.add("--management.server.address=127.0.0.1");
+    }
     Files.createDirectories(log.getParent());
     Files.writeString(log, String.join(" ", command) + "\n\n", StandardCharsets.UTF_8);
     ProcessBuilder builder =
@@ -118,6 +120,7 @@ final class AgentProcess implements AutoCloseable {
     builder.environment().remove("KUBECONFIG");
     builder.environment().remove("KUBERNETES_MASTER");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().putAll(AgentFlags.environment(variant));
     long start = System.nanoTime();
     Process process = builder.start();
     return new AgentProcess(process, variant.jcmd(), log, http, management, start);

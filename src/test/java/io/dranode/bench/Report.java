@@ -69,11 +69,13 @@ final class Report {
     md.append("|---|---|---|---|---|\n");
     List<Benchmark> benchmarks = done.stream().map(Done::benchmark).distinct().toList();
     for (Benchmark benchmark : benchmarks) {
+      List<Done> ofIt = done.stream().filter(d -> d.benchmark() == benchmark).toList();
+      java.util.Set<String> reported = new java.util.HashSet<>();
+      ofIt.forEach(d -> d.runs().forEach(r -> reported.addAll(r.summaries.keySet())));
       for (Measure m : benchmark.measures()) {
-        for (Done d : done) {
-          if (d.benchmark() == benchmark) {
-            row(md, d, m);
-          }
+        // a row nobody reported (e.g. a launch shape not selected) is left out, unless nothing was
+        if (reported.isEmpty() || reported.contains(m.key())) {
+          ofIt.forEach(d -> row(md, d, m));
         }
       }
     }

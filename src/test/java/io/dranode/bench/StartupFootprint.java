@@ -232,11 +232,12 @@ final class StartupFootprint implements Benchmark {
     command.add(variant.java().toString());
     command.addAll(args);
     Files.createDirectories(log.getParent());
-    Process p =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+    builder.environment().putAll(AgentFlags.environment(variant));
+    Process p = builder.start();
     if (!p.waitFor(5, TimeUnit.MINUTES)) {
       p.destroyForcibly();
       throw new IllegalStateException("timed out: " + command);

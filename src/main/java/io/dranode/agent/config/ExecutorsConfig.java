@@ -27,8 +27,11 @@ public class ExecutorsConfig {
   /** Bounded wait, at context close, for work that is already running. */
   static final int AWAIT_TERMINATION_SECONDS = 10;
 
-  /** Idle time after which a wipe thread ends. */
-  static final int WIPE_THREAD_KEEP_ALIVE_SECONDS = 5;
+  /**
+   * Idle time after which a pool thread ends: an idle agent keeps no registration, gRPC-callback,
+   * Kubernetes, stream or wipe thread; a burst starts them again at once, up to each pool's size.
+   */
+  static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
   @Bean
   Clock clock() {
@@ -81,15 +84,11 @@ public class ExecutorsConfig {
 
   /**
    * The deletes of a wipe, at most {@code dra.agent.wipe.parallel-deletes} in flight (the wiper
-   * bounds them; the pool is as large so that none waits in its queue). Its threads exist only
-   * while a wipe runs: they time out after a short idle time, so an idle agent keeps none.
+   * bounds them; the pool is as large so that none waits in its queue).
    */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
-    ThreadPoolTaskExecutor executor = boundedPool("wipe-", properties.wipe().parallelDeletes());
-    executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(WIPE_THREAD_KEEP_ALIVE_SECONDS);
-    return executor;
+    return boundedPool("wipe-", properties.wipe().parallelDeletes());
   }
 
   /** Writes to Server-Sent-Event clients, so that a slow client never blocks a publisher. */
@@ -105,14 +104,15 @@ public class ExecutorsConfig {
   }
 
   /**
-   * Netty I/O threads for every Unix-socket channel to plugins (epoll: the JDK NIO transport has no
-   * domain sockets for gRPC), closed after the beans that use it have closed their channels.
+   * The Netty I/O thread for every Unix-socket channel to plugins (epoll: the JDK NIO transport has
+   * no domain sockets for gRPC), closed after the beans that use it have closed their channels. One
+   * is enough: it only moves small frames; the work runs on {@link #grpcExecutor}.
    */
   @Bean
   UnixChannels unixChannels(@Qualifier("grpcExecutor") ThreadPoolTaskExecutor grpcExecutor) {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
-            2,
+            1,
             new DefaultThreadFactory(THREAD_PREFIX + "grpc-io", true),
             EpollIoHandler.newFactory());
     return new UnixChannels(group, grpcExecutor);
@@ -123,6 +123,8 @@ public class ExecutorsConfig {
     executor.setCorePoolSize(threads);
     executor.setMaxPoolSize(threads);
     executor.setThreadNamePrefix(THREAD_PREFIX + name);
+    executor.setAllowCoreThreadTimeOut(true);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
     executor.setWaitForTasksToCompleteOnShutdown(false);
     executor.setAwaitTerminationSeconds(AWAIT_TERMINATION_SECONDS);
     executor.setAcceptTasksAfterContextClose(false);
