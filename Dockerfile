@@ -70,9 +70,11 @@ COPY --from=build /extracted/application/ ./
 ENV JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=12 -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"
 
 # AppCDS training run: start the context up to refresh (spring.context.exit=onRefresh stops before
-# any lifecycle bean, such as the registry watcher, starts) and archive every class loaded on the way.
-# On a Boot 4.1 spike app this cut start-up from ~3.5 s to ~2 s. NODE_NAME and the kubelet folder
-# only have to be valid here. -Xlog:cds=error hides the expected list of classes CDS cannot archive.
+# any lifecycle bean, such as the registry watcher, starts) and archive every class loaded on the way,
+# so the agent starts from a memory map instead of loading and verifying each class (JDK 25's AOT
+# cache was measured too, docs/BENCHMARKS.md: no faster here, and more memory). NODE_NAME and the
+# kubelet folder only have to be valid here. -Xlog:cds=error hides the expected list of classes CDS
+# cannot archive.
 RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training \
     java ${JAVA_OPTS} -XX:ArchiveClassesAtExit=/app/app.jsa -Xlog:cds=error \
       -Dspring.context.exit=onRefresh -jar app.jar
@@ -82,9 +84,9 @@ RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training \
 # socket needs write permission on it; see docs/DEPLOY.md, "Security".
 USER 65532:65532
 
-# 8080 REST API (server.port), 8081 actuator: probes and metrics (management.server.port),
-# 9090 gRPC inspection API (spring.grpc.server.port).
-EXPOSE 8080 8081 9090
+# 8080 REST API and actuator: probes and metrics (server.port); 9090 gRPC inspection API
+# (spring.grpc.server.port).
+EXPOSE 8080 9090
 
 # A shell expands JAVA_OPTS, then exec makes java PID 1 so it receives SIGTERM directly and Spring's
 # graceful shutdown runs. If the archive does not match the JVM, java warns and runs without it.

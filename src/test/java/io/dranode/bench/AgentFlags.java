@@ -26,6 +26,18 @@ final class AgentFlags {
   /** A variant's JVM flag of this form sets an environment variable instead. */
   static final String ENV_FLAG = "env:";
 
+  /** A variant's JVM flag of this form names the Dockerfile whose flags and environment it gets. */
+  static final String DOCKERFILE_FLAG = "dockerfile:";
+
+  /** The Dockerfile a variant takes its image flags and environment from. */
+  static Path dockerfile(Variant variant) {
+    return variant.flags().stream()
+        .filter(f -> f.startsWith(DOCKERFILE_FLAG))
+        .map(f -> Path.of(f.substring(DOCKERFILE_FLAG.length())))
+        .reduce((first, second) -> second)
+        .orElse(Path.of("Dockerfile"));
+  }
+
   private AgentFlags() {}
 
   /** The Dockerfile's {@code JAVA_OPTS}, split. */
@@ -43,7 +55,7 @@ final class AgentFlags {
    */
   static Map<String, String> environment(Variant variant) throws IOException {
     Map<String, String> env = new LinkedHashMap<>();
-    Matcher m = ENV.matcher(Files.readString(Path.of("Dockerfile"), StandardCharsets.UTF_8));
+    Matcher m = ENV.matcher(Files.readString(dockerfile(variant), StandardCharsets.UTF_8));
     while (m.find()) {
       if (!m.group(1).equals("JAVA_OPTS")) {
         env.put(m.group(1), m.group(2).replace("\"", ""));
@@ -60,7 +72,12 @@ final class AgentFlags {
 
   /** The image's flags plus the memory limit; what the results table states. */
   static List<String> runtimeFlags(BenchOptions options) throws IOException {
-    List<String> flags = new ArrayList<>(imageFlags(Path.of("Dockerfile")));
+    return runtimeFlags(options, Path.of("Dockerfile"));
+  }
+
+  private static List<String> runtimeFlags(BenchOptions options, Path dockerfile)
+      throws IOException {
+    List<String> flags = new ArrayList<>(imageFlags(dockerfile));
     if (!options.maxRam().isEmpty()) {
       flags.add("-XX:MaxRAM=" + options.maxRam());
     }
@@ -70,8 +87,10 @@ final class AgentFlags {
 
   /** The same, then the variant's own flags. */
   static List<String> runtimeFlags(BenchOptions options, Variant variant) throws IOException {
-    List<String> flags = runtimeFlags(options);
-    variant.flags().stream().filter(f -> !f.startsWith(ENV_FLAG)).forEach(flags::add);
+    List<String> flags = runtimeFlags(options, dockerfile(variant));
+    variant.flags().stream()
+        .filter(f -> !f.startsWith(ENV_FLAG) && !f.startsWith(DOCKERFILE_FLAG))
+        .forEach(flags::add);
     return flags;
   }
 
