@@ -1,8 +1,5 @@
 package io.dranode.agent.web;
 
-import org.apache.catalina.Engine;
-import org.springframework.boot.tomcat.TomcatContextCustomizer;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.converter.HttpMessageConverters;
 import org.springframework.validation.Errors;
@@ -10,7 +7,7 @@ import org.springframework.validation.Validator;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Spring MVC and Tomcat settings of the REST API. */
+/** Spring MVC settings of the REST API. */
 @Configuration(proxyBeanMethods = false)
 class WebConfig implements WebMvcConfigurer {
 
@@ -34,21 +31,6 @@ class WebConfig implements WebMvcConfigurer {
   @Override
   public Validator getValidator() {
     return NOTHING_TO_VALIDATE;
-  }
-
-  /**
-   * One Tomcat utility thread (session expiry, background checks) instead of two: an agent has no
-   * sessions and little traffic.
-   */
-  @Bean
-  static TomcatContextCustomizer oneUtilityThread() {
-    return context -> {
-      if (context.getParent() != null
-          && context.getParent().getParent() instanceof Engine engine
-          && engine.getService() != null) {
-        engine.getService().getServer().setUtilityThreads(1);
-      }
-    };
   }
 
   private static final Validator NOTHING_TO_VALIDATE =
