@@ -53,6 +53,9 @@ public class NodeEvents implements SmartLifecycle, StoreListener, WipeListener, 
   /** A socket path is shorter than this anyway (108 bytes); the bound keeps a message short. */
   private static final int SOCKET_MAX_BYTES = 128;
 
+  /** Attempts after which a plugin that cannot be reached is reported. */
+  static final int UNREACHABLE_REPORTED = 3;
+
   /** Failed attempts after which a failing wipe is first reported; then at each doubling. */
   static final int WIPE_FAILURES_REPORTED = 3;
 
@@ -111,6 +114,11 @@ public class NodeEvents implements SmartLifecycle, StoreListener, WipeListener, 
                 + ")");
   }
 
+  /**
+   * A refusal, or a plugin that cannot be reached. The latter is told only once it persists
+   * ({@value #UNREACHABLE_REPORTED} attempts), and by its status code alone: its description varies
+   * from one attempt to the next, and each variant would be a new Event.
+   */
   @Override
   public void rejected(Rejection rejection) {
     String socket = shown(rejection.socket());
@@ -118,13 +126,18 @@ public class NodeEvents implements SmartLifecycle, StoreListener, WipeListener, 
         rejection.driver() == null ? "" : " (driver " + Untrusted.quote(rejection.driver()) + ")";
     String message;
     if (rejection.retrying()) {
+      if (rejection.attempts() < UNREACHABLE_REPORTED) {
+        return;
+      }
+      String reason = rejection.reason();
+      int colon = reason.indexOf(':');
       message =
           "Cannot reach the plugin at "
               + socket
               + named
-              + ": "
-              + rejection.reason()
-              + "; retrying with backoff";
+              + " ("
+              + (colon > 0 ? reason.substring(0, colon) : reason)
+              + "); retrying with backoff";
     } else if (observer()) {
       message =
           "The agent's validation refuses the plugin at "
@@ -154,13 +167,12 @@ public class NodeEvents implements SmartLifecycle, StoreListener, WipeListener, 
     recorder.record(
         Type.NORMAL,
         DRIVER_RECOVERED,
-        "DRA driver "
+        "The deletion of the ResourceSlices of DRA driver "
             + wipe.driver()
-            + " is usable again ("
-            + why
-            + "); the deletion of its ResourceSlices due at "
+            + " due at "
             + time(wipe.dueAt())
-            + " was cancelled");
+            + " was cancelled: "
+            + why);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.dranode.agent.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyBoolean;
@@ -183,8 +184,12 @@ class NodeEventsTest {
     scheduler.advance(Duration.ofSeconds(10));
     connected("b"); // back within the grace period
     assertThat(last(NodeEvents.DRIVER_RECOVERED).getMessage())
-        .startsWith("DRA driver " + GPU + " is usable again")
-        .endsWith("the deletion of its ResourceSlices due at 2026-12-01T10:00:30Z was cancelled");
+        .isEqualTo(
+            "The deletion of the ResourceSlices of DRA driver "
+                + GPU
+                + " due at 2026-12-01T10:00:30Z was cancelled: driver usable again (instance "
+                + endpoint("b")
+                + " connected)");
 
     gone("b");
     scheduler.advance(Duration.ofSeconds(30));
@@ -267,20 +272,28 @@ class NodeEventsTest {
             1,
             clock.instant(),
             false));
-    store.reject(
-        new Rejection(
-            Path.of(REGISTRY, "late.sock"),
-            null,
-            "UNAVAILABLE: refused",
-            5,
-            clock.instant(),
-            true));
+    // A plugin that cannot be reached: told once it persists, by its status code alone, so that
+    // its repeats are one Event with a count.
+    for (int attempt = 1; attempt <= 6; attempt++) {
+      store.reject(
+          new Rejection(
+              Path.of(REGISTRY, "late.sock"),
+              null,
+              "DEADLINE_EXCEEDED: deadline exceeded after 0.3" + attempt + "s",
+              attempt,
+              clock.instant(),
+              true));
+    }
+    scheduler.advance(Duration.ofSeconds(5));
 
     assertThat(api.events())
-        .extracting(Event::getMessage)
+        .extracting(Event::getMessage, Event::getCount)
         .containsExactly(
-            "Refused the plugin at bad.sock (driver \"Bad_Name\"): invalid DRA driver name",
-            "Cannot reach the plugin at late.sock: UNAVAILABLE: refused; retrying with backoff");
+            tuple(
+                "Refused the plugin at bad.sock (driver \"Bad_Name\"): invalid DRA driver name", 1),
+            tuple(
+                "Cannot reach the plugin at late.sock (DEADLINE_EXCEEDED); retrying with backoff",
+                4));
   }
 
   /** Beside a kubelet the agent decides nothing: the wording says what it saw. */
