@@ -152,8 +152,8 @@ final class ConditionRules {
           SLICES_PUBLISHED,
           ConditionStatus.FALSE,
           NO_RESOURCE_SLICES,
-          "usable for "
-              + human(usable)
+          "usable for more than "
+              + human(grace)
               + " but no ResourceSlice on this node: pods that need its devices cannot be"
               + " scheduled here");
     }
@@ -162,7 +162,7 @@ final class ConditionRules {
         SLICES_PUBLISHED,
         ConditionStatus.UNKNOWN,
         SLICES_NOT_SYNCED,
-        "no ResourceSlice on this node yet; usable for " + human(usable) + " of " + human(grace));
+        "no ResourceSlice on this node yet (usable for less than " + human(grace) + ")");
   }
 
   static Verdict devicesHealthy(DriverHealth health, List<Instant> rechecks) {

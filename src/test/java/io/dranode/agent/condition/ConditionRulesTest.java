@@ -101,7 +101,7 @@ class ConditionRulesTest {
     ConditionRules.Evaluation within =
         ConditionRules.evaluate(facts("connected", "none", "healthy", since), NOW, GRACE);
     assertThat(within.verdicts().get(2).status()).isEqualTo(ConditionStatus.UNKNOWN);
-    assertThat(within.verdicts().get(2).message()).contains("usable for 1m59s of 2m");
+    assertThat(within.verdicts().get(2).message()).contains("(usable for less than 2m)");
     assertThat(within.recheckAt()).isEqualTo(since.plus(GRACE));
 
     ConditionRules.Verdict after =
@@ -110,7 +110,8 @@ class ConditionRulesTest {
             .get(2);
     assertThat(after.status()).isEqualTo(ConditionStatus.FALSE);
     assertThat(after.reason()).isEqualTo(Conditions.NO_RESOURCE_SLICES);
-    assertThat(after.message()).startsWith("usable for 2m but no ResourceSlice on this node");
+    assertThat(after.message())
+        .startsWith("usable for more than 2m but no ResourceSlice on this node");
   }
 
   @Test

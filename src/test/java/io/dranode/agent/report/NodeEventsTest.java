@@ -258,7 +258,7 @@ class NodeEventsTest {
 
     scheduler.advance(Duration.ofMinutes(2));
     assertThat(last(NodeEvents.DRIVER_PUBLISHES_NO_SLICES).getMessage())
-        .startsWith("DRA driver " + GPU + " publishes no ResourceSlice: usable for 2m");
+        .startsWith("DRA driver " + GPU + " publishes no ResourceSlice: usable for more than 2m");
   }
 
   @Test
