@@ -2,6 +2,11 @@ package io.dranode.agent.actuate;
 
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.condition.Condition;
+import io.dranode.agent.condition.ConditionListener;
+import io.dranode.agent.condition.ConditionStatus;
+import io.dranode.agent.condition.Conditions;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.Phases;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.devicehealth.Health;
@@ -35,17 +40,20 @@ import org.springframework.stereotype.Component;
  * store tells this when a driver's last instance leaves, and its series are removed.
  */
 @Component
-class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
+class AgentMetrics implements MeterBinder, StoreListener, ConditionListener, SmartLifecycle {
 
   private final PluginStore store;
   private final WipeHistory wipes;
   private final RegistrationStatistics registrations;
   private final DeviceHealthMonitor devices;
   private final EventStreams streams;
+  private final DriverConditions conditions;
   private final LongAdder deregistrations = new LongAdder();
   private final Map<String, List<Meter>> driverMeters = new ConcurrentHashMap<>();
+  private final Map<String, List<Meter>> conditionMeters = new ConcurrentHashMap<>();
   private final Object lifecycle = new Object();
   private @Nullable Subscription subscription; // guarded by lifecycle
+  private @Nullable Subscription conditionSubscription; // guarded by lifecycle
   private volatile @Nullable MeterRegistry registry;
 
   AgentMetrics(
@@ -53,12 +61,14 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
       WipeHistory wipes,
       RegistrationStatistics registrations,
       DeviceHealthMonitor devices,
-      EventStreams streams) {
+      EventStreams streams,
+      DriverConditions conditions) {
     this.store = store;
     this.wipes = wipes;
     this.registrations = registrations;
     this.devices = devices;
     this.streams = streams;
+    this.conditions = conditions;
   }
 
   @Override
@@ -98,11 +108,59 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
   }
 
   private void removeDriver(String driver) {
+    remove(driverMeters.remove(driver));
+  }
+
+  private void remove(@Nullable List<Meter> meters) {
     MeterRegistry current = registry;
-    List<Meter> meters = driverMeters.remove(driver);
     if (current != null && meters != null) {
       meters.forEach(current::remove);
     }
+  }
+
+  @Override
+  public void conditionChanged(String driver, @Nullable Condition before, Condition after) {
+    conditionGauges(driver);
+  }
+
+  private void conditionGauges(String driver) {
+    MeterRegistry current = registry;
+    if (current != null) {
+      conditionMeters.computeIfAbsent(driver, d -> conditionGauges(current, d));
+    }
+  }
+
+  @Override
+  public void driverForgotten(String driver) {
+    remove(conditionMeters.remove(driver));
+  }
+
+  /**
+   * One series per driver, condition and status: 1 for the current status, 0 for the others, as
+   * kube-state-metrics shows Node conditions.
+   */
+  private List<Meter> conditionGauges(MeterRegistry registry, String driver) {
+    List<Meter> meters = new ArrayList<>();
+    for (String type : Conditions.TYPES) {
+      for (ConditionStatus status : ConditionStatus.values()) {
+        meters.add(
+            Gauge.builder(
+                    "dra.agent.driver.condition",
+                    conditions,
+                    c ->
+                        c.of(driver).stream()
+                                .anyMatch(x -> x.type().equals(type) && x.status() == status)
+                            ? 1
+                            : 0)
+                .tag("driver", driver)
+                .tag("condition", type)
+                .tag("status", status.wireName())
+                .description(
+                    "Conditions of each driver: 1 for the current status, 0 for the others")
+                .register(registry));
+      }
+    }
+    return meters;
   }
 
   @Override
@@ -174,9 +232,11 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
     synchronized (lifecycle) {
       if (subscription == null) {
         subscription = store.subscribe(this);
+        conditionSubscription = conditions.subscribe(this);
       }
     }
     store.drivers().forEach(d -> deviceGauges(d.driver()));
+    conditions.byDriver().keySet().forEach(this::conditionGauges);
   }
 
   @Override
@@ -186,6 +246,11 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
       subscription = null;
       if (current != null) {
         current.close();
+      }
+      Subscription onConditions = conditionSubscription;
+      conditionSubscription = null;
+      if (onConditions != null) {
+        onConditions.close();
       }
     }
   }

@@ -7,6 +7,7 @@ import io.dranode.agent.testing.ManualScheduler;
 import io.dranode.agent.testing.MutableClock;
 import io.dranode.example.ExampleDriver;
 import io.dranode.example.ExampleDriverConfig;
+import io.dranode.example.RegistrationStatus;
 import io.dranode.example.ShortTempDir;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
@@ -184,7 +185,17 @@ class ObservabilityFlowTest {
           new ExampleDriver(ExampleDriverConfig.of(DRIVER, root, 2, NODE).withClient(client))
               .start();
       try {
-        assertThat(driver.awaitRegistered(WAIT)).as("told it is registered").isTrue();
+        // Time is the test's: a registration retry (a slow first GetInfo) runs as time is moved.
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> {
+                  scheduler.advance(Duration.ofMillis(100));
+                  return driver
+                      .lastRegistrationStatus()
+                      .map(RegistrationStatus::registered)
+                      .orElse(false);
+                });
         await().atMost(WAIT).until(() -> pluginCounts().equals(List.of(1, 1)));
         assertThat(slicesOf(client)).hasSize(1);
 
@@ -200,6 +211,15 @@ class ObservabilityFlowTest {
         // Its two devices, as its health stream reports them.
         await().atMost(WAIT).until(() -> Double.valueOf(2.0).equals(metrics().get(HEALTHY)));
         assertThat(metrics()).containsEntry(UNHEALTHY, 0.0);
+        // Its conditions, one series per status: 1 for the current one, 0 for the others.
+        scheduler.runDue();
+        await().atMost(WAIT).until(() -> metrics().containsKey(condition("Connected", "True")));
+        assertThat(metrics())
+            .containsEntry(condition("Connected", "True"), 1.0)
+            .containsEntry(condition("Connected", "False"), 0.0)
+            .containsEntry(condition("Connected", "Unknown"), 0.0)
+            .containsEntry(condition("Registered", "True"), 1.0)
+            .containsEntry(condition("SlicesPublished", "True"), 1.0);
         assertThat(status("/actuator/health/liveness")).isEqualTo("UP");
         assertThat(status("/actuator/health/readiness")).isEqualTo("UP");
       } finally {
@@ -227,6 +247,8 @@ class ObservabilityFlowTest {
       assertThat(wipes.pendingFor(DRIVER)).isEmpty();
 
       Map<String, Double> wiped = metrics();
+      // Nothing of the driver is left: its condition series are gone.
+      assertThat(wiped).doesNotContainKey(condition("Connected", "False"));
       assertThat(wiped)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 1.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"failed\"}", 0.0)
@@ -238,6 +260,16 @@ class ObservabilityFlowTest {
       assertThat(component("draPlugins").get("status").asString()).isEqualTo("UP");
       assertThat(pluginCounts()).isEqualTo(List.of(0, 0));
     }
+  }
+
+  private static String condition(String type, String status) {
+    return "dra_agent_driver_condition{condition=\""
+        + type
+        + "\",driver=\""
+        + DRIVER
+        + "\",status=\""
+        + status
+        + "\"}";
   }
 
   private static List<ResourceSlice> slicesOf(KubernetesClient client) {
