@@ -4,8 +4,11 @@ import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.config.Phases;
 import io.dranode.agent.plugin.PluginStore;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -26,6 +29,7 @@ public class OrphanSweeper implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(OrphanSweeper.class);
 
   private final SliceInventory inventory;
+  private final SweepExemptions exemptions;
   private final PluginStore store;
   private final PendingWipes wipes;
   private final AgentScheduler scheduler;
@@ -39,12 +43,14 @@ public class OrphanSweeper implements SmartLifecycle {
 
   public OrphanSweeper(
       SliceInventory inventory,
+      SweepExemptions exemptions,
       PluginStore store,
       PendingWipes wipes,
       AgentScheduler scheduler,
       Clock clock,
       AgentProperties properties) {
     this.inventory = inventory;
+    this.exemptions = exemptions;
     this.store = store;
     this.wipes = wipes;
     this.scheduler = scheduler;
@@ -81,8 +87,12 @@ public class OrphanSweeper implements SmartLifecycle {
       }
       boolean startup = !startupSweepDone;
       Set<String> live = store.liveDrivers();
-      for (String driver : inventory.drivers()) {
-        if (!live.contains(driver)) {
+      for (Map.Entry<String, List<ResourceSlice>> slices : inventory.byDriver().entrySet()) {
+        String driver = slices.getKey();
+        String kept = exemptions.keptBecause(driver, slices.getValue());
+        if (kept != null) {
+          log.debug("Slices of {} are not swept: {}", driver, kept);
+        } else if (!live.contains(driver)) {
           // At start-up the grace period has already passed since the agent started.
           wipes.request(
               driver,

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -128,6 +129,9 @@ public record AgentProperties(
    *     #PARALLEL_DELETES_MAX}); each delete is one round trip, so this divides a large wipe's
    *     time, while keeping the burst at the API server small (its default limit of mutating
    *     requests in flight is 200)
+   * @param ignoreDrivers drivers whose slices on this node are never wiped nor swept as orphans
+   *     (slices a central controller publishes with {@code nodeName} set, drivers that need no
+   *     kubelet plugin)
    */
   public record Wipe(
       @DefaultValue("true") boolean enabled,
@@ -136,7 +140,8 @@ public record AgentProperties(
       @DefaultValue("5m") Duration sweepInterval,
       @DefaultValue("1s") Duration retryInitial,
       @DefaultValue("5m") Duration retryMax,
-      @DefaultValue("16") int parallelDeletes) {
+      @DefaultValue("16") int parallelDeletes,
+      @DefaultValue List<String> ignoreDrivers) {
 
     /** Largest accepted {@code dra.agent.wipe.parallel-deletes}. */
     public static final int PARALLEL_DELETES_MAX = 64;
@@ -153,6 +158,18 @@ public record AgentProperties(
                 + ", got "
                 + parallelDeletes);
       }
+      for (String driver : ignoreDrivers) {
+        if (!KubernetesNames.isDriverName(driver)) {
+          throw new IllegalArgumentException(
+              "dra.agent.wipe.ignore-drivers: " + KubernetesNames.notADriverName(driver));
+        }
+      }
+      ignoreDrivers = List.copyOf(ignoreDrivers);
+    }
+
+    /** Whether this driver's slices are never wiped nor swept. */
+    public boolean ignores(String driver) {
+      return ignoreDrivers.contains(driver);
     }
   }
 

@@ -161,10 +161,16 @@ final class ProtoViews {
         ListResourceSlicesResponse.newBuilder().setNode(view.node()).setSynced(view.synced());
     for (Views.DriverSlices driver : view.drivers()) {
       DriverSlices.Builder of =
-          DriverSlices.newBuilder().setDriver(driver.driver()).setServed(driver.served());
+          DriverSlices.newBuilder()
+              .setDriver(driver.driver())
+              .setServed(driver.served())
+              .setKeptBecause(orEmpty(driver.keptBecause()));
       for (Views.Slice slice : driver.slices()) {
         Slice.Builder one =
-            Slice.newBuilder().setName(slice.name()).setDeviceCount(slice.deviceCount());
+            Slice.newBuilder()
+                .setName(slice.name())
+                .setDeviceCount(slice.deviceCount())
+                .addAllSkipNodeOperations(slice.skipNodeOperations());
         if (slice.pool() != null) {
           one.setPool(slice.pool());
         }

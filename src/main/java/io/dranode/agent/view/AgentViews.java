@@ -3,6 +3,7 @@ package io.dranode.agent.view;
 import io.dranode.agent.cleanup.PendingWipe;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
 import io.dranode.agent.condition.Condition;
@@ -34,6 +35,7 @@ public class AgentViews {
   private final PendingWipes wipes;
   private final WipeHistory history;
   private final SliceInventory inventory;
+  private final SweepExemptions exemptions;
   private final DeviceHealthMonitor deviceHealth;
   private final DriverConditions conditions;
   private final AgentProperties properties;
@@ -43,6 +45,7 @@ public class AgentViews {
       PendingWipes wipes,
       WipeHistory history,
       SliceInventory inventory,
+      SweepExemptions exemptions,
       DeviceHealthMonitor deviceHealth,
       DriverConditions conditions,
       AgentProperties properties) {
@@ -50,6 +53,7 @@ public class AgentViews {
     this.wipes = wipes;
     this.history = history;
     this.inventory = inventory;
+    this.exemptions = exemptions;
     this.deviceHealth = deviceHealth;
     this.conditions = conditions;
     this.properties = properties;
@@ -164,7 +168,12 @@ public class AgentViews {
     List<Views.DriverSlices> drivers = new ArrayList<>();
     for (Map.Entry<String, List<ResourceSlice>> e : inventory.byDriver().entrySet()) {
       List<Views.Slice> slices = e.getValue().stream().map(AgentViews::slice).toList();
-      drivers.add(new Views.DriverSlices(e.getKey(), usable.contains(e.getKey()), slices));
+      drivers.add(
+          new Views.DriverSlices(
+              e.getKey(),
+              usable.contains(e.getKey()),
+              exemptions.keptBecause(e.getKey(), e.getValue()),
+              slices));
     }
     return new Views.Slices(properties.nodeName(), inventory.synced(), drivers);
   }
@@ -176,7 +185,10 @@ public class AgentViews {
         slice.getMetadata().getName(),
         pool == null ? null : pool.getName(),
         pool == null ? null : pool.getGeneration(),
-        devices == null ? 0 : devices.size());
+        devices == null ? 0 : devices.size(),
+        slice.getSpec().getSkipNodeOperations() == null
+            ? List.of()
+            : List.copyOf(slice.getSpec().getSkipNodeOperations()));
   }
 
   public Views.Devices devices() {

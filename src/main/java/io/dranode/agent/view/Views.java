@@ -80,11 +80,22 @@ public final class Views {
 
   /**
    * @param served whether a usable driver serves these slices
+   * @param keptBecause why they are never swept nor wiped although the driver may have no instance
+   *     here; null when nothing exempts them
    */
-  public record DriverSlices(String driver, boolean served, List<Slice> slices) {}
+  public record DriverSlices(
+      String driver, boolean served, @Nullable String keptBecause, List<Slice> slices) {}
 
+  /**
+   * @param skipNodeOperations the node operations the slice declares its devices need not
+   *     (KEP-5945); empty for a slice that needs its driver's kubelet plugin
+   */
   public record Slice(
-      String name, @Nullable String pool, @Nullable Long generation, int deviceCount) {}
+      String name,
+      @Nullable String pool,
+      @Nullable Long generation,
+      int deviceCount,
+      List<String> skipNodeOperations) {}
 
   /** {@code GET /api/v1/devices/health}, {@code ListDeviceHealth}. */
   public record Devices(List<Device> devices) {}

@@ -2,6 +2,7 @@ package io.dranode.agent.web;
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
@@ -33,7 +34,12 @@ import org.springframework.test.web.servlet.MockMvc;
  * that extend this share one application context.
  */
 @WebMvcTest(properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
-@Import({ApiSliceTestSupport.Beans.class, AgentViews.class, EventStreams.class})
+@Import({
+  ApiSliceTestSupport.Beans.class,
+  AgentViews.class,
+  SweepExemptions.class,
+  EventStreams.class
+})
 abstract class ApiSliceTestSupport {
 
   static final Instant NOW = Instant.parse("2026-11-27T10:15:30Z");

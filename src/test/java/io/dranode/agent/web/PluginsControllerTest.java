@@ -9,6 +9,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
@@ -39,7 +40,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The JSON shape of {@code GET /api/v1/plugins}, read from a real store. */
-@Import(AgentViews.class)
+@Import({AgentViews.class, SweepExemptions.class})
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=observer"})

@@ -8,6 +8,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.dranode.agent.cleanup.PendingWipe;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeCause;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
@@ -44,7 +45,7 @@ import org.springframework.test.web.servlet.MvcResult;
  * PluginsJsonConverter}): every kind of change must show in the very next GET, and an unchanged
  * view must give the same bytes.
  */
-@Import(AgentViews.class)
+@Import({AgentViews.class, SweepExemptions.class})
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
