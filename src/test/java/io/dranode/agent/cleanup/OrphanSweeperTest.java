@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -204,6 +205,45 @@ class OrphanSweeperTest {
     assertThat(sweeper.isRunning()).isFalse();
     h.scheduler.advance(Duration.ofHours(1));
     assertThat(Slices.names(client)).hasSize(4);
+  }
+
+  /**
+   * A returning driver whose plugin answers late (slow to start, or an agent short of CPU whose
+   * first GetInfo ran out of time): the start-up sweep waits for its socket and does not take its
+   * slices for orphans.
+   */
+  @Test
+  void theStartUpSweepWaitsForASocketThatHasNotAnsweredYet() {
+    h.connected(LIVE, "l1");
+    Path late = Path.of("/var/lib/kubelet/plugins_registry/" + ORPHAN + "-o1.sock");
+    h.store.awaitAnswer(late);
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+
+    h.scheduler.advance(GRACE.plusSeconds(5));
+    assertThat(h.wipes.pending()).isEmpty();
+
+    h.connected(ORPHAN, "o1"); // its registration finally goes through
+    h.scheduler.advance(Duration.ofSeconds(1));
+
+    assertThat(Slices.names(client)).contains("orphan-1", "orphan-2");
+    assertThat(h.history.recent()).isEmpty();
+    sweeper.stop();
+  }
+
+  /** A socket that never answers (a stale one) holds the start-up sweep one grace period only. */
+  @Test
+  void aSocketThatNeverAnswersHoldsTheStartUpSweepOneGracePeriodAtMost() {
+    h.store.awaitAnswer(Path.of("/var/lib/kubelet/plugins_registry/stale.sock"));
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+
+    h.scheduler.advance(GRACE.plus(GRACE).minusSeconds(1));
+    assertThat(Slices.names(client)).contains("orphan-1");
+
+    h.scheduler.advance(Duration.ofSeconds(1));
+    assertThat(Slices.names(client)).doesNotContain("orphan-1", "orphan-2");
+    sweeper.stop();
   }
 
   /** A driver listed in dra.agent.wipe.ignore-drivers keeps its slices, registered or not. */
