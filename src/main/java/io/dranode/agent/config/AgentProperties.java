@@ -36,7 +36,8 @@ public record AgentProperties(
     Kubernetes kubernetes,
     DeviceHealth deviceHealth,
     Diagnostics diagnostics,
-    Events events) {
+    Events events,
+    Quarantine quarantine) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
@@ -50,7 +51,8 @@ public record AgentProperties(
       @DefaultValue Kubernetes kubernetes,
       @DefaultValue DeviceHealth deviceHealth,
       @DefaultValue Diagnostics diagnostics,
-      @DefaultValue Events events) {
+      @DefaultValue Events events,
+      @DefaultValue Quarantine quarantine) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
     this.mode = mode;
@@ -65,6 +67,7 @@ public record AgentProperties(
     this.deviceHealth = deviceHealth;
     this.diagnostics = diagnostics;
     this.events = events;
+    this.quarantine = quarantine;
   }
 
   /** Who tells the plugin the registration result. */
@@ -229,6 +232,27 @@ public record AgentProperties(
                 + coalesce);
       }
     }
+  }
+
+  /**
+   * Keeping new allocations off an unusable driver's devices during the grace period, with a {@code
+   * DeviceTaintRule} ({@code NoSchedule}) per pool of this node, until the driver is back or its
+   * slices are wiped.
+   *
+   * @param enabled whether the agent quarantines at all (off unless asked: it writes objects that
+   *     the scheduler obeys)
+   * @param pools {@code node}: only pools named like this node, which node-local drivers use and
+   *     the admission policy can check; {@code any}: every pool of this node's slices (weaker)
+   */
+  public record Quarantine(
+      @DefaultValue("false") boolean enabled, @DefaultValue("node") QuarantinePools pools) {}
+
+  /** Which pools a quarantine covers. */
+  public enum QuarantinePools {
+    /** Pools whose name is this node's name. */
+    NODE,
+    /** Every pool of this node's slices of the driver. */
+    ANY
   }
 
   private static String validNodeName(@Nullable String configured) {

@@ -142,6 +142,8 @@ final class ProtoViews {
         .setReason(wipe.reason())
         .setAttempts(wipe.attempts())
         .setLastError(orEmpty(wipe.lastError()))
+        .setQuarantined(wipe.quarantined())
+        .addAllTaintRules(wipe.taintRules())
         .build();
   }
 

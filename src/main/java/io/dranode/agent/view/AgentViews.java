@@ -16,6 +16,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,7 @@ public class AgentViews {
   private final SweepExemptions exemptions;
   private final DeviceHealthMonitor deviceHealth;
   private final DriverConditions conditions;
+  private final Quarantines quarantines;
   private final AgentProperties properties;
 
   public AgentViews(
@@ -48,6 +50,7 @@ public class AgentViews {
       SweepExemptions exemptions,
       DeviceHealthMonitor deviceHealth,
       DriverConditions conditions,
+      Quarantines quarantines,
       AgentProperties properties) {
     this.store = store;
     this.wipes = wipes;
@@ -56,6 +59,7 @@ public class AgentViews {
     this.exemptions = exemptions;
     this.deviceHealth = deviceHealth;
     this.conditions = conditions;
+    this.quarantines = quarantines;
     this.properties = properties;
   }
 
@@ -94,14 +98,13 @@ public class AgentViews {
         false,
         null,
         List.of(),
-        wipes.pendingFor(name).map(AgentViews::pending).orElse(null),
+        wipes.pendingFor(name).map(this::pending).orElse(null),
         deviceHealth.summary(name),
         conditions.of(name));
   }
 
   private Views.Driver driver(DriverView view) {
-    Views.PendingWipe pending =
-        wipes.pendingFor(view.driver()).map(AgentViews::pending).orElse(null);
+    Views.PendingWipe pending = wipes.pendingFor(view.driver()).map(this::pending).orElse(null);
     return new Views.Driver(
         view.driver(),
         view.usable(),
@@ -139,13 +142,20 @@ public class AgentViews {
 
   public Views.Cleanups cleanups() {
     return new Views.Cleanups(
-        wipes.pending().stream().map(AgentViews::pending).toList(),
+        wipes.pending().stream().map(this::pending).toList(),
         history.recent().stream().map(AgentViews::recent).toList());
   }
 
-  private static Views.PendingWipe pending(PendingWipe wipe) {
+  private Views.PendingWipe pending(PendingWipe wipe) {
+    List<String> rules = quarantines.rules(wipe.driver());
     return new Views.PendingWipe(
-        wipe.driver(), wipe.dueAt(), wipe.reason(), wipe.attempts(), wipe.lastError());
+        wipe.driver(),
+        wipe.dueAt(),
+        wipe.reason(),
+        wipe.attempts(),
+        wipe.lastError(),
+        !rules.isEmpty(),
+        rules);
   }
 
   private static Views.Recent recent(WipeRecord record) {

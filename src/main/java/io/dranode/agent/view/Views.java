@@ -48,9 +48,21 @@ public final class Views {
       ConnectionState connection,
       Instant registeredAt) {}
 
-  /** A wipe that is due or being retried. */
+  /**
+   * A wipe that is due or being retried.
+   *
+   * @param quarantined whether the driver's devices on this node are tainted {@code NoSchedule}
+   *     meanwhile ({@code dra.agent.quarantine.enabled})
+   * @param taintRules the DeviceTaintRules that do it
+   */
   public record PendingWipe(
-      String driver, Instant dueAt, String reason, int attempts, @Nullable String lastError) {}
+      String driver,
+      Instant dueAt,
+      String reason,
+      int attempts,
+      @Nullable String lastError,
+      boolean quarantined,
+      List<String> taintRules) {}
 
   /** A registration socket whose plugin is not registered, and why. */
   public record RejectedSocket(

@@ -12,6 +12,7 @@ import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.time.Clock;
 import java.time.Instant;
@@ -70,6 +71,7 @@ abstract class ApiSliceTestSupport {
   @MockitoBean PendingWipes wipes;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 

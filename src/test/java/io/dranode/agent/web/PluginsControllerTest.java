@@ -21,6 +21,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -71,6 +72,7 @@ class PluginsControllerTest {
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
 
   @AfterEach

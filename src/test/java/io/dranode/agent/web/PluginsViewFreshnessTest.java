@@ -20,6 +20,7 @@ import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -73,6 +74,7 @@ class PluginsViewFreshnessTest {
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
 
   @Test
