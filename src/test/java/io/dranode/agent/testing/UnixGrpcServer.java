@@ -177,14 +177,14 @@ public final class UnixGrpcServer implements AutoCloseable {
     }
   }
 
-  /** Stops at once and deletes its files. Later calls do nothing. */
+  /** Deletes its sockets and stops at once, cutting calls. Later calls do nothing. */
   @Override
   public void close() {
     if (goDown()) {
+      sockets.forEach(UnixGrpcServer::deleteQuietly);
       server.shutdownNow();
       awaitTermination(BOUND);
       deleteHidden();
-      sockets.forEach(UnixGrpcServer::deleteQuietly);
     }
   }
 
