@@ -74,7 +74,7 @@ final class BenchPlugin implements AutoCloseable {
   /** When {@code NotifyRegistrationStatus(true)} arrived after {@code afterNanos}; waits. */
   long awaitRegistered(long afterNanos, Duration bound) throws InterruptedException {
     try {
-      return registration().registration().awaitRegisteredAfter(afterNanos, bound);
+      return registration().notifications().awaitRegisteredAfter(afterNanos, bound);
     } catch (IllegalStateException e) {
       throw new IllegalStateException(driver + " " + e.getMessage(), e);
     }

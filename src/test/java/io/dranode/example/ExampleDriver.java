@@ -1,8 +1,8 @@
 package io.dranode.example;
 
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import io.dranode.agent.testing.Notification;
 import io.dranode.agent.testing.PluginRegistration;
-import io.dranode.agent.testing.PluginRegistration.Notification;
 import io.dranode.agent.testing.SameWire;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.grpc.ServerServiceDefinition;
@@ -77,7 +77,7 @@ public final class ExampleDriver implements AutoCloseable {
                     .addAllSupportedVersions(config.supportedServices())
                     .build())
             .failingRefusals();
-    registration.onNotification(this::logStatus);
+    registration.notifications().listen(this::logStatus);
     this.claims = new ClaimPreparation(config.driverName(), devices);
     this.health = new DeviceHealthBoard(config.nodeName(), devices, Clock.systemUTC());
     this.slices =
@@ -159,12 +159,12 @@ public final class ExampleDriver implements AutoCloseable {
 
   /** The last {@code NotifyRegistrationStatus} received, if any. */
   public Optional<Notification> lastRegistrationStatus() {
-    return registration.last();
+    return registration.notifications().last();
   }
 
   /** How many {@code NotifyRegistrationStatus} calls arrived. */
   public int registrationStatusCount() {
-    return registration.notifications().size();
+    return registration.notifications().count();
   }
 
   /** How many {@code GetInfo} calls arrived (a registrar in observer mode calls only this). */
@@ -174,7 +174,7 @@ public final class ExampleDriver implements AutoCloseable {
 
   /** Waits until the last status received says registered; false when the timeout passed first. */
   public boolean awaitRegistered(Duration timeout) throws InterruptedException {
-    return registration.awaitRegistered(timeout);
+    return registration.notifications().awaitRegistered(timeout);
   }
 
   /**
@@ -182,7 +182,7 @@ public final class ExampleDriver implements AutoCloseable {
    * answered: it must not block. Add listeners before {@link #start()} to miss nothing.
    */
   public void addRegistrationListener(Consumer<Notification> listener) {
-    registration.onNotification(listener);
+    registration.notifications().listen(listener);
   }
 
   /**

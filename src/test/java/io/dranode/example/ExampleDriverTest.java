@@ -20,7 +20,7 @@ import io.dranode.agent.proto.pluginregistration.InfoRequest;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
 import io.dranode.agent.proto.pluginregistration.RegistrationGrpc;
 import io.dranode.agent.testing.EventLoops;
-import io.dranode.agent.testing.PluginRegistration.Notification;
+import io.dranode.agent.testing.Notification;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -11,8 +11,8 @@ import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
 import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.Notification;
 import io.dranode.agent.testing.PluginRegistration;
-import io.dranode.agent.testing.PluginRegistration.Notification;
 import io.grpc.Status;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -198,7 +198,7 @@ class MisbehavingPluginsTest {
     assertThat(rejection.reason()).contains(answer.reason());
     assertSane(rejection.reason());
     assertThat(rejection.attempts()).isEqualTo(1);
-    Notification status = bad.registration().nextNotification();
+    Notification status = bad.notifications().next();
     assertThat(status.registered()).isFalse();
     assertThat(status.error()).isEqualTo(rejection.reason());
     assertAgentUnharmed(0);
@@ -351,7 +351,7 @@ class MisbehavingPluginsTest {
     Rejection rejection = rig.awaitRejection(thief.socket(), r -> !r.retrying());
 
     assertThat(rejection.reason()).contains("already registered");
-    assertThat(thief.registration().nextNotification().registered()).isFalse();
+    assertThat(thief.notifications().next().registered()).isFalse();
     assertAgentUnharmed(0);
   }
 

@@ -18,7 +18,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.testing.FakePlugin;
-import io.dranode.agent.testing.PluginRegistration.Notification;
+import io.dranode.agent.testing.Notification;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -79,7 +79,7 @@ class RegistrationHandlerTest {
                 "v1alpha1.DRAResourceHealth",
                 NOW,
                 ConnectionState.CONNECTING));
-    Notification status = gpu.registration().nextNotification();
+    Notification status = gpu.notifications().next();
     assertThat(status.registered()).isTrue();
     assertThat(status.error()).isEmpty();
     assertThat(rig.store.rejections()).isEmpty();
@@ -97,7 +97,7 @@ class RegistrationHandlerTest {
     assertThat(rejection.retrying()).isFalse();
     assertThat(rejection.attempts()).isEqualTo(1);
     assertThat(rejection.lastAttemptAt()).isEqualTo(NOW);
-    Notification status = bad.registration().nextNotification();
+    Notification status = bad.notifications().next();
     assertThat(status.registered()).isFalse();
     assertThat(status.error()).isEqualTo(rejection.reason());
     assertThat(rig.store.drivers()).isEmpty();
@@ -116,7 +116,7 @@ class RegistrationHandlerTest {
     DriverView view = rig.awaitDriver("self.example.com");
     assertThat(view.activeEndpoint()).isEqualTo(plugin.socket().toString());
     assertThat(view.instances().get(0).service()).isEqualTo("v1beta1.DRAPlugin");
-    assertThat(plugin.registration().nextNotification().registered()).isTrue();
+    assertThat(plugin.notifications().next().registered()).isTrue();
   }
 
   @Test
@@ -128,14 +128,14 @@ class RegistrationHandlerTest {
 
     handler.socketCreated(first.socket());
     rig.awaitDriver("shared.example.com");
-    assertThat(first.registration().nextNotification().registered()).isTrue();
+    assertThat(first.notifications().next().registered()).isTrue();
     handler.socketCreated(second.socket());
 
     Rejection rejection = rig.awaitRejection(second.socket(), r -> !r.retrying());
     assertThat(rejection.reason()).contains("already registered");
     assertThat(rejection.driver()).isEqualTo("shared.example.com");
     assertThat(rejection.retrying()).isFalse();
-    Notification status = second.registration().nextNotification();
+    Notification status = second.notifications().next();
     assertThat(status.registered()).isFalse();
     assertThat(status.error()).isEqualTo(rejection.reason());
     assertThat(rig.store.driver("shared.example.com").orElseThrow().instances())
@@ -171,7 +171,7 @@ class RegistrationHandlerTest {
             tuple(AgentEvent.Type.REGISTERED, oldEndpoint),
             tuple(AgentEvent.Type.DEREGISTERED, oldEndpoint),
             tuple(AgentEvent.Type.REGISTERED, newEndpoint));
-    assertThat(replacement.registration().nextNotification().registered()).isTrue();
+    assertThat(replacement.notifications().next().registered()).isTrue();
   }
 
   @Test
@@ -210,7 +210,7 @@ class RegistrationHandlerTest {
     handler.socketCreated(quick.socket());
 
     rig.awaitDriver("quick.example.com");
-    assertThat(quick.registration().nextNotification().registered()).isTrue();
+    assertThat(quick.notifications().next().registered()).isTrue();
     Rejection rejection = rig.awaitRejection(slow.socket(), r -> r.attempts() >= 3);
     assertThat(rejection.retrying()).isTrue();
     assertThat(rejection.reason()).contains("DEADLINE_EXCEEDED");
@@ -224,7 +224,7 @@ class RegistrationHandlerTest {
 
     DriverView view = rig.awaitDriver("slow.example.com");
     assertThat(view.activeEndpoint()).isEqualTo(rig.endpoint("slow-at-last"));
-    assertThat(slow.registration().nextNotification().registered()).isTrue();
+    assertThat(slow.notifications().next().registered()).isTrue();
     assertThat(rig.store.rejections()).isEmpty();
   }
 
@@ -252,7 +252,7 @@ class RegistrationHandlerTest {
     retry.task().run();
 
     rig.awaitDriver("late.example.com");
-    assertThat(late.registration().nextNotification().registered()).isTrue();
+    assertThat(late.notifications().next().registered()).isTrue();
     assertThat(rig.store.rejections()).isEmpty();
     assertThat(late.registration().getInfoCalls()).isEqualTo(1);
   }
@@ -269,7 +269,7 @@ class RegistrationHandlerTest {
     Rejection rejection = rig.awaitRejection(big.socket(), r -> !r.retrying());
     assertThat(rejection.reason()).startsWith("RESOURCE_EXHAUSTED");
     assertThat(rejection.attempts()).isEqualTo(1);
-    Notification status = big.registration().nextNotification();
+    Notification status = big.notifications().next();
     assertThat(status.registered()).isFalse();
     assertThat(status.error()).isEqualTo(rejection.reason());
   }
@@ -300,7 +300,7 @@ class RegistrationHandlerTest {
     Rejection rejection = rig.awaitRejection(csi.socket(), r -> !r.retrying());
     assertThat(rejection.reason()).contains("CSIPlugin").contains("not handled");
     assertThat(rejection.retrying()).isFalse();
-    Notification status = csi.registration().nextNotification();
+    Notification status = csi.notifications().next();
     assertThat(status.registered()).isFalse();
     assertThat(status.error()).isEqualTo(rejection.reason());
     assertThat(rig.store.ignoredSockets()).isEmpty();
@@ -319,7 +319,7 @@ class RegistrationHandlerTest {
         .containsExactly(new IgnoredSocket(csi.socket(), "CSIPlugin", "csi.example.com"));
     assertThat(rig.store.rejections()).isEmpty();
     rig.awaitAttemptsFinished();
-    assertThat(csi.registration().notifications()).isEmpty();
+    assertThat(csi.notifications().all()).isEmpty();
   }
 
   @Test
@@ -333,7 +333,7 @@ class RegistrationHandlerTest {
     rig.awaitDriver("ok.example.com");
     rig.awaitAttemptsFinished();
     assertThat(plugin.registration().getInfoCalls()).isEqualTo(1);
-    assertThat(plugin.registration().notifications()).isEmpty();
+    assertThat(plugin.notifications().all()).isEmpty();
   }
 
   @Test
@@ -346,7 +346,7 @@ class RegistrationHandlerTest {
     Rejection rejection = rig.awaitRejection(bad.socket(), r -> !r.retrying());
     assertThat(rejection.reason()).contains("is not inside");
     rig.awaitAttemptsFinished();
-    assertThat(bad.registration().notifications()).isEmpty();
+    assertThat(bad.notifications().all()).isEmpty();
   }
 
   // --- end to end, with the real watcher ---
@@ -364,8 +364,8 @@ class RegistrationHandlerTest {
 
     rig.awaitDriver("early.example.com");
     rig.awaitDriver("late.example.com");
-    assertThat(early.registration().nextNotification().registered()).isTrue();
-    assertThat(late.registration().nextNotification().registered()).isTrue();
+    assertThat(early.notifications().next().registered()).isTrue();
+    assertThat(late.notifications().next().registered()).isTrue();
 
     late.close();
 

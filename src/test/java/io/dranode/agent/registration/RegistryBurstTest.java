@@ -81,7 +81,7 @@ class RegistryBurstTest {
     assertThat(drivers).hasSize(BURST + 1);
     assertThat(drivers).allSatisfy(d -> assertThat(d.instances()).hasSize(1));
     rig.awaitAttemptsFinished();
-    Map<Path, Integer> notified = many.registration().registeredBySocket();
+    Map<Path, Integer> notified = many.notifications().registeredBySocket();
     assertThat(notified).hasSize(BURST);
     assertThat(notified.values()).containsOnly(1);
     assertThat(events(AgentEvent.Type.REGISTERED)).isEqualTo(BURST + 1);
@@ -131,8 +131,8 @@ class RegistryBurstTest {
       assertThat(rig.rejectionOf(winner)).isEmpty();
       FakePlugin won = winner.equals(a) ? first : second;
       FakePlugin lost = winner.equals(a) ? second : first;
-      assertThat(won.registration().nextNotification().registered()).isTrue();
-      assertThat(lost.registration().nextNotification().registered()).isFalse();
+      assertThat(won.notifications().next().registered()).isTrue();
+      assertThat(lost.notifications().next().registered()).isFalse();
       firstWon += winner.equals(a) ? 1 : 0;
 
       Files.delete(a);

@@ -14,7 +14,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * FakePlugin gpu = FakePlugin.at(socket, loops).registration(info).start();
- * gpu.registration().nextNotification();
+ * gpu.notifications().next();
  * }</pre>
  */
 public final class FakePlugin implements AutoCloseable {
@@ -104,6 +104,11 @@ public final class FakePlugin implements AutoCloseable {
       throw new IllegalStateException(socket() + " serves no registration service");
     }
     return registration;
+  }
+
+  /** What its registration service was told. */
+  public Notifications notifications() {
+    return registration().notifications();
   }
 
   public PluginHealth health() {

@@ -16,37 +16,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A plugin's side of {@code pluginregistration.Registration}: {@code GetInfo} answers what it is
  * told (a {@link PluginInfo}, one per socket, raw bytes that no well-typed plugin could send, or an
- * error), or nothing while it hangs; every {@code NotifyRegistrationStatus} is recorded with the
- * socket it came in on and when. Serve it on a {@link UnixGrpcServer}.
+ * error), or nothing while it hangs; every {@code NotifyRegistrationStatus} goes to its {@link
+ * Notifications} with the socket it came in on and when. Serve it on a {@link UnixGrpcServer}.
  */
 public final class PluginRegistration implements BindableService {
 
-  /** How long {@link #nextNotification()} waits. */
-  public static final Duration WAIT = Duration.ofSeconds(10);
-
-  private static final Logger log = LoggerFactory.getLogger(PluginRegistration.class);
-
+  // Bytes on the wire, not messages: a test can answer what no well-typed plugin could send.
   private static final MethodDescriptor.Marshaller<byte[]> BYTES =
       new MethodDescriptor.Marshaller<>() {
         @Override
@@ -64,23 +48,10 @@ public final class PluginRegistration implements BindableService {
         }
       };
 
-  /**
-   * One {@code NotifyRegistrationStatus} as the plugin received it.
-   *
-   * @param socket the socket it came in on
-   * @param registered the registrar's {@code plugin_registered}
-   * @param error the registrar's reason when it refused the plugin, empty otherwise
-   * @param receivedNanos {@link System#nanoTime()} when it arrived, for latency measurements
-   */
-  public record Notification(Path socket, boolean registered, String error, long receivedNanos) {}
-
   private final AtomicInteger getInfoCalls = new AtomicInteger();
-  private final List<Consumer<Notification>> listeners = new CopyOnWriteArrayList<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notified = lock.newCondition();
-  private final List<Notification> notifications = new ArrayList<>(); // guarded by lock
+  private final Notifications notifications = new Notifications();
+  private final Object lock = new Object();
   private final List<Held> held = new ArrayList<>(); // guarded by lock
-  private int taken; // guarded by lock
   private boolean hanging; // guarded by lock
   private volatile Function<Path, byte[]> answer;
   private volatile @Nullable Status failure;
@@ -137,24 +108,18 @@ public final class PluginRegistration implements BindableService {
 
   /** {@code GetInfo} calls get no answer until {@link #release()}. */
   public void hang() {
-    lock.lock();
-    try {
+    synchronized (lock) {
       hanging = true;
-    } finally {
-      lock.unlock();
     }
   }
 
   /** Answers the calls held so far (those the client has not given up on) and all later ones. */
   public void release() {
     List<Held> waiting;
-    lock.lock();
-    try {
+    synchronized (lock) {
       hanging = false;
       waiting = new ArrayList<>(held);
       held.clear();
-    } finally {
-      lock.unlock();
     }
     for (Held call : waiting) {
       if (!call.observer().isCancelled()) {
@@ -163,74 +128,13 @@ public final class PluginRegistration implements BindableService {
     }
   }
 
-  /**
-   * Called on the transport thread as each notification arrives, before it is answered: it must not
-   * block. Add listeners before serving to miss nothing.
-   */
-  public void onNotification(Consumer<Notification> listener) {
-    listeners.add(listener);
-  }
-
   public int getInfoCalls() {
     return getInfoCalls.get();
   }
 
-  public List<Notification> notifications() {
-    return locked(() -> List.copyOf(notifications));
-  }
-
-  public Optional<Notification> last() {
-    return locked(
-        () ->
-            notifications.isEmpty()
-                ? Optional.empty()
-                : Optional.of(notifications.get(notifications.size() - 1)));
-  }
-
-  /**
-   * The oldest notification that no earlier call returned, waiting up to {@link #WAIT} for it.
-   *
-   * @throws AssertionError when none arrives in time
-   */
-  public Notification nextNotification() throws InterruptedException {
-    Notification next =
-        await(WAIT, () -> notifications.size() > taken ? notifications.get(taken++) : null);
-    if (next == null) {
-      throw new AssertionError("no NotifyRegistrationStatus within " + WAIT);
-    }
-    return next;
-  }
-
-  /** Waits until the last notification says registered; false when the time ran out. */
-  public boolean awaitRegistered(Duration timeout) throws InterruptedException {
-    return await(timeout, () -> last().filter(Notification::registered).orElse(null)) != null;
-  }
-
-  /**
-   * When a {@code NotifyRegistrationStatus(true)} arrived after {@code afterNanos} (of {@link
-   * System#nanoTime()}); waits up to {@code bound} for it.
-   *
-   * @throws IllegalStateException when none arrived in time
-   */
-  public long awaitRegisteredAfter(long afterNanos, Duration bound) throws InterruptedException {
-    Notification registered =
-        await(
-            bound, () -> latest(n -> n.registered() && n.receivedNanos() > afterNanos, afterNanos));
-    if (registered == null) {
-      throw new IllegalStateException("not registered within " + bound);
-    }
-    return registered.receivedNanos();
-  }
-
-  /** How many {@code NotifyRegistrationStatus(true)} each socket received. */
-  public Map<Path, Integer> registeredBySocket() {
-    Map<Path, Integer> counts = new TreeMap<>();
-    for (Notification n : notifications()) {
-      if (n.registered()) {
-        counts.merge(n.socket(), 1, Integer::sum);
-      }
-    }
-    return counts;
+  /** What {@code NotifyRegistrationStatus} was told, in order. */
+  public Notifications notifications() {
+    return notifications;
   }
 
   @Override
@@ -252,17 +156,19 @@ public final class PluginRegistration implements BindableService {
     getInfoCalls.incrementAndGet();
     ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) response;
     Path socket = UnixGrpcServer.callSocket();
-    lock.lock();
-    try {
+    synchronized (lock) {
       if (hanging) {
         Held waiting = new Held(call, socket);
         // Without a cancel handler, answering a call the client gave up on would throw.
-        call.setOnCancelHandler(() -> locked(() -> held.remove(waiting)));
+        call.setOnCancelHandler(
+            () -> {
+              synchronized (lock) {
+                held.remove(waiting);
+              }
+            });
         held.add(waiting);
         return;
       }
-    } finally {
-      lock.unlock();
     }
     reply(call, socket);
   }
@@ -290,19 +196,7 @@ public final class PluginRegistration implements BindableService {
     Notification notification =
         new Notification(
             UnixGrpcServer.callSocket(), status.getPluginRegistered(), status.getError(), now);
-    locked(
-        () -> {
-          notifications.add(notification);
-          notified.signalAll();
-          return null;
-        });
-    for (Consumer<Notification> listener : listeners) {
-      try {
-        listener.accept(notification);
-      } catch (RuntimeException e) {
-        log.warn("registration status listener failed", e);
-      }
-    }
+    notifications.add(notification);
     if (failRefusals && !notification.registered()) {
       response.onError(
           Status.UNKNOWN
@@ -312,47 +206,6 @@ public final class PluginRegistration implements BindableService {
     }
     response.onNext(new byte[0]); // RegistrationStatusResponse is empty
     response.onCompleted();
-  }
-
-  /** The newest notification that matches, looking back only as far as {@code afterNanos}. */
-  private @Nullable Notification latest(Predicate<Notification> matches, long afterNanos) {
-    for (int i = notifications.size() - 1; i >= 0; i--) {
-      Notification n = notifications.get(i);
-      if (n.receivedNanos() <= afterNanos) {
-        return null;
-      }
-      if (matches.test(n)) {
-        return n;
-      }
-    }
-    return null;
-  }
-
-  /** Evaluates {@code found} under the lock until it gives a value or the time runs out. */
-  private <T> @Nullable T await(Duration timeout, Supplier<@Nullable T> found)
-      throws InterruptedException {
-    long remaining = timeout.toNanos();
-    lock.lock();
-    try {
-      while (true) {
-        T value = found.get();
-        if (value != null || remaining <= 0) {
-          return value;
-        }
-        remaining = notified.awaitNanos(remaining);
-      }
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private <T> T locked(Supplier<T> body) {
-    lock.lock();
-    try {
-      return body.get();
-    } finally {
-      lock.unlock();
-    }
   }
 
   private record Held(ServerCallStreamObserver<byte[]> observer, Path socket) {}
