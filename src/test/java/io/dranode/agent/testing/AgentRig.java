@@ -34,8 +34,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 public final class AgentRig implements AutoCloseable {
 
   /**
-   * Where {@link #clock} starts: years ahead, so that a timestamp taken from it is exact, and a
-   * delay timed by it instead of by the scheduler would show.
+   * Where {@link #clock} starts, and stays unless a test moves it: years ahead, so that a timestamp
+   * taken from it is exact, and a retry timed by it instead of by the scheduler would never come.
    */
   public static final Instant START = Instant.parse("2030-01-01T00:00:00Z");
 
