@@ -147,12 +147,22 @@ final class RegistrationRig implements AutoCloseable {
   }
 
   FakePlugin serveAt(Path socket, PluginRegistration registration) throws IOException {
-    return agent.plugin(socket).registration(registration).start();
+    return appeared(agent.plugin(socket).registration(registration));
   }
 
   /** A gRPC server that serves nothing: no registration service either. */
   FakePlugin serveNothingAt(Path socket) throws IOException {
-    return agent.plugin(socket).start();
+    return appeared(agent.plugin(socket));
+  }
+
+  /**
+   * Its socket appears only once it listens: a socket bound at its own name exists a moment before
+   * it accepts, and a watcher that sees it then gets a refused first dial (a retry, an attempt).
+   */
+  private static FakePlugin appeared(FakePlugin.Builder plugin) throws IOException {
+    FakePlugin started = plugin.startHidden();
+    started.link();
+    return started;
   }
 
   /** A DRA endpoint inside the kubelet root. */
