@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.testing.ManualScheduler;
 import io.dranode.agent.testing.MutableClock;
+import io.dranode.agent.testing.Notification;
 import io.dranode.example.ExampleDriver;
 import io.dranode.example.ExampleDriverConfig;
-import io.dranode.example.RegistrationStatus;
 import io.dranode.example.ShortTempDir;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
@@ -193,7 +193,7 @@ class ObservabilityFlowTest {
                   scheduler.advance(Duration.ofMillis(100));
                   return driver
                       .lastRegistrationStatus()
-                      .map(RegistrationStatus::registered)
+                      .map(Notification::registered)
                       .orElse(false);
                 });
         await().atMost(WAIT).until(() -> pluginCounts().equals(List.of(1, 1)));
