@@ -96,7 +96,7 @@ public class PluginStore {
               clock.instant(),
               ConnectionState.CONNECTING);
       drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
-      rejections.remove(registrationSocket);
+      clearRejection(registrationSocket);
       ignored.remove(registrationSocket);
       unanswered.remove(registrationSocket);
       listeners.forEach(l -> l.registered(instance));
@@ -221,7 +221,7 @@ public class PluginStore {
     lock.lock();
     try {
       unanswered.remove(socket.socket());
-      rejections.remove(socket.socket());
+      clearRejection(socket.socket());
       ignored.put(socket.socket(), socket);
     } finally {
       lock.unlock();
@@ -233,10 +233,17 @@ public class PluginStore {
     lock.lock();
     try {
       unanswered.remove(socket);
-      rejections.remove(socket);
+      clearRejection(socket);
       ignored.remove(socket);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Drops a socket's refusal, if it has one, and tells subscribers. Caller holds the lock. */
+  private void clearRejection(Path socket) {
+    if (rejections.remove(socket) != null) {
+      listeners.forEach(l -> l.rejectionCleared(socket));
     }
   }
 
