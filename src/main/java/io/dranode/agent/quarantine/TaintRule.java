@@ -21,25 +21,24 @@ record TaintRule(String name, String driver, String pool) {
 
   private static final int HASH_CHARS = 10;
 
+  /**
+   * The node's name comes first, unchanged (it is a valid DNS subdomain of at most 63 characters),
+   * so the admission policy can check the prefix; driver and pool follow in letters, digits and
+   * dashes only, since pool names may hold '/' and more.
+   */
   static TaintRule of(String node, String driver, String pool) {
     String hash = hash(node + "/" + driver + "/" + pool);
-    String readable = sanitized(node + "-" + driver + "-" + pool);
-    int room = NAME_MAX - HASH_CHARS - 1;
+    String readable = squashed(driver + "-" + pool);
+    int room = NAME_MAX - node.length() - HASH_CHARS - 2;
     if (readable.length() > room) {
-      readable = readable.substring(0, room);
+      readable = readable.substring(0, Math.max(0, room)).replaceAll("-+$", "");
     }
-    readable = readable.replaceAll("[-.]+$", "");
-    return new TaintRule(readable + "-" + hash, driver, pool);
+    String name = readable.isEmpty() ? node + "-" + hash : node + "-" + readable + "-" + hash;
+    return new TaintRule(name, driver, pool);
   }
 
-  /** Lower case, and only what a DNS subdomain allows: pool names may hold '/' and more. */
-  private static String sanitized(String value) {
-    return value
-        .toLowerCase(Locale.ROOT)
-        .replaceAll("[^a-z0-9.-]", "-")
-        .replaceAll("-{2,}", "-")
-        .replaceAll("\\.{2,}", ".")
-        .replaceAll("^[-.]+", "");
+  private static String squashed(String value) {
+    return value.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
   }
 
   private static String hash(String value) {

@@ -193,7 +193,7 @@ class QuarantinesTest {
                 Map.of("key", Quarantines.TAINT_KEY, "value", GPU, "effect", "NoSchedule")));
     assertThat(rule.getMetadata().getLabels()).containsEntry(Quarantines.NODE_LABEL, NODE);
     assertThat(rule.getMetadata().getName())
-        .startsWith(NODE + "-" + GPU)
+        .startsWith(NODE + "-" + GPU.replace('.', '-'))
         .hasSizeLessThanOrEqualTo(253);
     assertThat(rule.getMetadata().getOwnerReferences())
         .singleElement()
