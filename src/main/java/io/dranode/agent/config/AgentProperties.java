@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -33,7 +34,10 @@ public record AgentProperties(
     Registration registration,
     Wipe wipe,
     Kubernetes kubernetes,
-    DeviceHealth deviceHealth) {
+    DeviceHealth deviceHealth,
+    Diagnostics diagnostics,
+    Events events,
+    Quarantine quarantine) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
@@ -45,7 +49,10 @@ public record AgentProperties(
       @DefaultValue Registration registration,
       @DefaultValue Wipe wipe,
       @DefaultValue Kubernetes kubernetes,
-      @DefaultValue DeviceHealth deviceHealth) {
+      @DefaultValue DeviceHealth deviceHealth,
+      @DefaultValue Diagnostics diagnostics,
+      @DefaultValue Events events,
+      @DefaultValue Quarantine quarantine) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
     this.mode = mode;
@@ -58,6 +65,9 @@ public record AgentProperties(
     this.wipe = wipe;
     this.kubernetes = kubernetes;
     this.deviceHealth = deviceHealth;
+    this.diagnostics = diagnostics;
+    this.events = events;
+    this.quarantine = quarantine;
   }
 
   /** Who tells the plugin the registration result. */
@@ -122,6 +132,9 @@ public record AgentProperties(
    *     #PARALLEL_DELETES_MAX}); each delete is one round trip, so this divides a large wipe's
    *     time, while keeping the burst at the API server small (its default limit of mutating
    *     requests in flight is 200)
+   * @param ignoreDrivers drivers whose slices on this node are never wiped nor swept as orphans
+   *     (slices a central controller publishes with {@code nodeName} set, drivers that need no
+   *     kubelet plugin)
    */
   public record Wipe(
       @DefaultValue("true") boolean enabled,
@@ -130,7 +143,8 @@ public record AgentProperties(
       @DefaultValue("5m") Duration sweepInterval,
       @DefaultValue("1s") Duration retryInitial,
       @DefaultValue("5m") Duration retryMax,
-      @DefaultValue("16") int parallelDeletes) {
+      @DefaultValue("16") int parallelDeletes,
+      @DefaultValue List<String> ignoreDrivers) {
 
     /** Largest accepted {@code dra.agent.wipe.parallel-deletes}. */
     public static final int PARALLEL_DELETES_MAX = 64;
@@ -147,6 +161,18 @@ public record AgentProperties(
                 + ", got "
                 + parallelDeletes);
       }
+      for (String driver : ignoreDrivers) {
+        if (!KubernetesNames.isDriverName(driver)) {
+          throw new IllegalArgumentException(
+              "dra.agent.wipe.ignore-drivers: " + KubernetesNames.notADriverName(driver));
+        }
+      }
+      ignoreDrivers = List.copyOf(ignoreDrivers);
+    }
+
+    /** Whether this driver's slices are never wiped nor swept. */
+    public boolean ignores(String driver) {
+      return ignoreDrivers.contains(driver);
     }
   }
 
@@ -169,6 +195,64 @@ public record AgentProperties(
       positive("dra.agent.device-health.retry-interval", retryInterval);
       positive("dra.agent.device-health.default-timeout", defaultTimeout);
     }
+  }
+
+  /**
+   * What the agent concludes about each driver (its conditions).
+   *
+   * @param slicesGrace how long a usable driver may publish no ResourceSlice on this node before
+   *     its {@code SlicesPublished} condition turns False
+   */
+  public record Diagnostics(@DefaultValue("2m") Duration slicesGrace) {
+    public Diagnostics {
+      positive("dra.agent.diagnostics.slices-grace", slicesGrace);
+    }
+  }
+
+  /**
+   * Kubernetes Events on this node's Node.
+   *
+   * @param enabled whether the agent writes Events at all
+   * @param coalesce how often, at most, the new count of a repeated Event is written; at most
+   *     {@value #COALESCE_MAX_SECONDS} s, so that a repeat shows promptly
+   */
+  public record Events(
+      @DefaultValue("true") boolean enabled, @DefaultValue("5s") Duration coalesce) {
+
+    /** Longest accepted {@code dra.agent.events.coalesce}. */
+    public static final int COALESCE_MAX_SECONDS = 10;
+
+    public Events {
+      positive("dra.agent.events.coalesce", coalesce);
+      if (coalesce.compareTo(Duration.ofSeconds(COALESCE_MAX_SECONDS)) > 0) {
+        throw new IllegalArgumentException(
+            "dra.agent.events.coalesce must be at most "
+                + COALESCE_MAX_SECONDS
+                + "s, got "
+                + coalesce);
+      }
+    }
+  }
+
+  /**
+   * Keeping new allocations off an unusable driver's devices during the grace period, with a {@code
+   * DeviceTaintRule} ({@code NoSchedule}) per pool of this node, until the driver is back or its
+   * slices are wiped.
+   *
+   * @param enabled whether the agent quarantines at all (off unless asked: it writes objects that
+   *     the scheduler obeys)
+   * @param pools {@code node}: only pools named like this node, which node-local drivers use and
+   *     the admission policy can check; {@code any}: every pool of this node's slices (weaker)
+   */
+  public record Quarantine(
+      @DefaultValue("false") boolean enabled, @DefaultValue("node") QuarantinePools pools) {}
+
+  /** Which pools a quarantine covers. */
+  public enum QuarantinePools {
+    /** Pools whose name is this node's name. */
+    NODE,
+    /** Every pool of this node's slices of the driver. */
+    ANY
   }
 
   private static String validNodeName(@Nullable String configured) {

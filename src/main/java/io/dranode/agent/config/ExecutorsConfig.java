@@ -29,7 +29,8 @@ public class ExecutorsConfig {
 
   /**
    * Idle time after which a pool thread ends: an idle agent keeps no registration, gRPC-callback,
-   * Kubernetes, stream or wipe thread; a burst starts them again at once, up to each pool's size.
+   * Kubernetes, stream, wipe or report thread; a burst starts them again at once, up to each pool's
+   * size.
    */
   static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
@@ -89,6 +90,16 @@ public class ExecutorsConfig {
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
     return boundedPool("wipe-", properties.wipe().parallelDeletes());
+  }
+
+  /**
+   * What the agent writes to the cluster besides wipes (Events): one at a time, off every thread
+   * that registers, connects or wipes, so that a slow or failing API server delays none of them.
+   * Its thread exists only while there is something to write.
+   */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor reportExecutor() {
+    return boundedPool("report-", 1);
   }
 
   /** Writes to Server-Sent-Event clients, so that a slow client never blocks a publisher. */

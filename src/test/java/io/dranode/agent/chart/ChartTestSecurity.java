@@ -115,8 +115,6 @@ class ChartTestSecurity {
     RenderedChart chart = render();
 
     assertThat(chart.all("ClusterRole")).hasSize(1);
-    assertThat(chart.has("Role")).isFalse();
-    assertThat(chart.has("RoleBinding")).isFalse();
     assertThat(at(chart.one("ClusterRole"), "rules"))
         .isEqualTo(
             List.of(
@@ -130,6 +128,51 @@ class ChartTestSecurity {
                     "verbs", List.of("get"))));
     assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
         .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
+  }
+
+  /** Quarantine adds the four verbs it uses on DeviceTaintRules, and only when it is on. */
+  @Test
+  void quarantineMayWriteDeviceTaintRulesOnlyWhenEnabled() {
+    Map<String, Object> devicetaintrules =
+        Map.of(
+            "apiGroups", List.of("resource.k8s.io"),
+            "resources", List.of("devicetaintrules"),
+            "verbs", List.of("create", "delete", "get", "list"));
+
+    assertThat(list(at(render("quarantine.enabled", "true").one("ClusterRole"), "rules")))
+        .contains(devicetaintrules);
+    assertThat(list(at(render().one("ClusterRole"), "rules")))
+        .noneMatch(rule -> String.valueOf(rule).contains("devicetaintrules"));
+  }
+
+  /** Events about the Node live in "default": a Role there, with the two verbs the agent uses. */
+  @Test
+  void eventsAreWrittenWithARoleInTheDefaultNamespaceOnly() {
+    RenderedChart chart = render();
+
+    Map<String, Object> role = chart.one("Role");
+    assertThat(at(role, "metadata.namespace")).isEqualTo("default");
+    assertThat(at(role, "rules"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "apiGroups", List.of(""),
+                    "resources", List.of("events"),
+                    "verbs", List.of("create", "patch"))));
+    Map<String, Object> binding = chart.one("RoleBinding");
+    assertThat(at(binding, "metadata.namespace")).isEqualTo("default");
+    assertThat(at(binding, "roleRef.name")).isEqualTo(at(role, "metadata.name"));
+    assertThat(at(binding, "subjects"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "kind",
+                    "ServiceAccount",
+                    "name",
+                    at(chart.daemonSetPod(), "serviceAccountName"),
+                    "namespace",
+                    RenderedChart.NAMESPACE)));
+    assertThat(render("agent.events.enabled", "false").has("Role")).isFalse();
   }
 
   @Test

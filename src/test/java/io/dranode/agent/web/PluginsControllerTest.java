@@ -9,7 +9,9 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.event.EventBus;
@@ -19,6 +21,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +41,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The JSON shape of {@code GET /api/v1/plugins}, read from a real store. */
-@Import(AgentViews.class)
+@Import({AgentViews.class, SweepExemptions.class})
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=observer"})
@@ -68,6 +71,8 @@ class PluginsControllerTest {
   @MockitoBean PendingWipes wipes;
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
+  @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
 
   @AfterEach
