@@ -18,6 +18,7 @@ import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.plugin.StoreListener;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -137,6 +138,11 @@ public class DriverConditions
 
   @Override
   public void rejected(Rejection rejection) {
+    request();
+  }
+
+  @Override
+  public void socketForgotten(Path socket) {
     request();
   }
 

@@ -35,7 +35,8 @@ public record AgentProperties(
     Kubernetes kubernetes,
     DeviceHealth deviceHealth,
     Diagnostics diagnostics,
-    Events events) {
+    Events events,
+    ClusterView clusterView) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
@@ -49,7 +50,8 @@ public record AgentProperties(
       @DefaultValue Kubernetes kubernetes,
       @DefaultValue DeviceHealth deviceHealth,
       @DefaultValue Diagnostics diagnostics,
-      @DefaultValue Events events) {
+      @DefaultValue Events events,
+      @DefaultValue ClusterView clusterView) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
     this.mode = mode;
@@ -64,6 +66,7 @@ public record AgentProperties(
     this.deviceHealth = deviceHealth;
     this.diagnostics = diagnostics;
     this.events = events;
+    this.clusterView = clusterView;
   }
 
   /** Who tells the plugin the registration result. */
@@ -211,6 +214,26 @@ public record AgentProperties(
                 + "s, got "
                 + coalesce);
       }
+    }
+  }
+
+  /**
+   * The node's {@code DRANode} object (group {@code dra.dranode.io}), the cluster-wide view of its
+   * drivers.
+   *
+   * @param enabled whether the agent writes it at all
+   * @param minInterval the shortest time between two writes: what changes meanwhile goes out in the
+   *     next one
+   * @param recheckInterval how long the agent waits before it tries again when the API server does
+   *     not serve DRANode objects (the CRD is not installed) or refuses the write
+   */
+  public record ClusterView(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("2s") Duration minInterval,
+      @DefaultValue("5m") Duration recheckInterval) {
+    public ClusterView {
+      positive("dra.agent.cluster-view.min-interval", minInterval);
+      positive("dra.agent.cluster-view.recheck-interval", recheckInterval);
     }
   }
 

@@ -190,7 +190,9 @@ public class PluginStore {
   public void ignore(IgnoredSocket socket) {
     lock.lock();
     try {
-      rejections.remove(socket.socket());
+      if (rejections.remove(socket.socket()) != null) {
+        listeners.forEach(l -> l.socketForgotten(socket.socket()));
+      }
       ignored.put(socket.socket(), socket);
     } finally {
       lock.unlock();
@@ -201,8 +203,10 @@ public class PluginStore {
   public void forgetSocket(Path socket) {
     lock.lock();
     try {
-      rejections.remove(socket);
       ignored.remove(socket);
+      if (rejections.remove(socket) != null) {
+        listeners.forEach(l -> l.socketForgotten(socket));
+      }
     } finally {
       lock.unlock();
     }
