@@ -172,7 +172,7 @@ class DRANodeWriter
   }
 
   @Override
-  public void socketForgotten(Path socket) {
+  public void rejectionCleared(Path socket) {
     changed();
   }
 

@@ -142,7 +142,7 @@ public class DriverConditions
   }
 
   @Override
-  public void socketForgotten(Path socket) {
+  public void rejectionCleared(Path socket) {
     request();
   }
 

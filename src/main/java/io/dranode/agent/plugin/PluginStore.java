@@ -93,7 +93,7 @@ public class PluginStore {
               clock.instant(),
               ConnectionState.CONNECTING);
       drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
-      rejections.remove(registrationSocket);
+      clearRejection(registrationSocket);
       ignored.remove(registrationSocket);
       listeners.forEach(l -> l.registered(instance));
       publish(AgentEvent.Type.REGISTERED, driver, endpoint, "service " + service);
@@ -190,9 +190,7 @@ public class PluginStore {
   public void ignore(IgnoredSocket socket) {
     lock.lock();
     try {
-      if (rejections.remove(socket.socket()) != null) {
-        listeners.forEach(l -> l.socketForgotten(socket.socket()));
-      }
+      clearRejection(socket.socket());
       ignored.put(socket.socket(), socket);
     } finally {
       lock.unlock();
@@ -203,12 +201,17 @@ public class PluginStore {
   public void forgetSocket(Path socket) {
     lock.lock();
     try {
+      clearRejection(socket);
       ignored.remove(socket);
-      if (rejections.remove(socket) != null) {
-        listeners.forEach(l -> l.socketForgotten(socket));
-      }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Drops a socket's refusal, if it has one, and tells subscribers. Caller holds the lock. */
+  private void clearRejection(Path socket) {
+    if (rejections.remove(socket) != null) {
+      listeners.forEach(l -> l.rejectionCleared(socket));
     }
   }
 

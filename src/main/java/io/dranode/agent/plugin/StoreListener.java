@@ -26,6 +26,9 @@ public interface StoreListener {
   /** A registration socket was refused or could not be reached. */
   default void rejected(Rejection rejection) {}
 
-  /** What was recorded about a socket (a refusal) is gone: the socket was removed or ignored. */
-  default void socketForgotten(Path socket) {}
+  /**
+   * A socket's refusal is no longer recorded: its plugin registered, it turned out to be another
+   * plugin type, or the socket is gone.
+   */
+  default void rejectionCleared(Path socket) {}
 }

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.testing.ManualScheduler;
 import io.dranode.agent.testing.MutableClock;
+import io.dranode.agent.testing.Notification;
 import io.dranode.example.ExampleDriver;
 import io.dranode.example.ExampleDriverConfig;
-import io.dranode.example.RegistrationStatus;
 import io.dranode.example.ShortTempDir;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
@@ -79,6 +79,8 @@ class ObservabilityFlowTest {
       "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"HEALTHY\"}";
   private static final String UNHEALTHY =
       "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"UNHEALTHY\"}";
+  private static final String WIPE_FAILURES =
+      "dra_agent_resourceslice_wipe_failed_attempts{driver=\"" + DRIVER + "\"}";
   private static final KubernetesMockServer API;
 
   @TempDir(factory = ShortTempDir.class)
@@ -178,7 +180,9 @@ class ObservabilityFlowTest {
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"failed\"}", 0.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"dry-run\"}", 0.0)
           .containsEntry("dra_agent_resourceslices_deleted_total", 0.0)
-          .containsEntry("dra_agent_wipe_duration_seconds_count", 0.0);
+          .containsEntry("dra_agent_wipe_duration_seconds_count", 0.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 0.0)
+          .doesNotContainKey(WIPE_FAILURES);
 
       // A driver registers over its Unix sockets and publishes its slice.
       ExampleDriver driver =
@@ -193,7 +197,7 @@ class ObservabilityFlowTest {
                   scheduler.advance(Duration.ofMillis(100));
                   return driver
                       .lastRegistrationStatus()
-                      .map(RegistrationStatus::registered)
+                      .map(Notification::registered)
                       .orElse(false);
                 });
         await().atMost(WAIT).until(() -> pluginCounts().equals(List.of(1, 1)));
@@ -237,6 +241,8 @@ class ObservabilityFlowTest {
           .containsEntry("dra_agent_drivers_usable", 0.0)
           .containsEntry("dra_agent_deregistrations_total", 1.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 0.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 1.0)
+          .containsEntry(WIPE_FAILURES, 0.0)
           .doesNotContainKey(HEALTHY);
       scheduler.advance(Duration.ofSeconds(29));
       assertThat(slicesOf(client)).hasSize(1);
@@ -246,14 +252,23 @@ class ObservabilityFlowTest {
       assertThat(slicesOf(client)).isEmpty();
       assertThat(wipes.pendingFor(DRIVER)).isEmpty();
 
+      // Nothing of the driver is left once the informer has seen the delete (on its own thread;
+      // the re-evaluation it asks for is a task on the test's scheduler): its condition series go.
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                scheduler.runDue();
+                return !metrics().containsKey(condition("Connected", "False"));
+              });
       Map<String, Double> wiped = metrics();
-      // Nothing of the driver is left: its condition series are gone.
-      assertThat(wiped).doesNotContainKey(condition("Connected", "False"));
       assertThat(wiped)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 1.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"failed\"}", 0.0)
           .containsEntry("dra_agent_resourceslices_deleted_total", 1.0)
           .containsEntry("dra_agent_wipe_duration_seconds_count", 1.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 0.0)
+          .doesNotContainKey(WIPE_FAILURES)
           .containsEntry("dra_agent_registrations_total{result=\"accepted\"}", 1.0);
       assertThat(status("/actuator/health/liveness")).isEqualTo("UP");
       assertThat(status("/actuator/health/readiness")).isEqualTo("UP");

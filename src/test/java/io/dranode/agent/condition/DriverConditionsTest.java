@@ -224,6 +224,19 @@ class DriverConditionsTest {
   }
 
   @Test
+  void aRefusedDriverIsForgottenWhenItsSocketGoes() {
+    store.reject(new Rejection(Path.of("/reg/x.sock"), GPU, "refused", 1, clock.instant(), false));
+    scheduler.runDue();
+    assertThat(conditions.byDriver()).containsOnlyKeys(GPU);
+
+    store.forgetSocket(Path.of("/reg/x.sock"));
+    scheduler.runDue();
+
+    assertThat(conditions.byDriver()).isEmpty();
+    assertThat(told).endsWith(GPU + " forgotten");
+  }
+
+  @Test
   void driversReadyFollowsEveryDriver() {
     when(inventory.byDriver()).thenReturn(Map.of(GPU, List.of(slice("s-1"))));
     connected("a");
