@@ -67,12 +67,12 @@ public final class EmbeddedAgent implements AutoCloseable {
         .nodes()
         .resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
         .create();
-    // The chart installs the CRD from its crds/ folder; here the build's own copy.
+    // The CRD as the chart installs it from its crds/ folder.
     driverClient
         .apiextensions()
         .v1()
         .customResourceDefinitions()
-        .resource(DRANodeMock.crd())
+        .resource(DRANodeMock.chartCrd())
         .create();
   }
 

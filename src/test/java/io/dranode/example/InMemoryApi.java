@@ -55,7 +55,7 @@ final class InMemoryApi extends Dispatcher {
 
   /** The CRD's printer columns: what {@code kubectl get dranodes} shows after the name. */
   private static final List<CustomResourceColumnDefinition> DRANODE_COLUMNS =
-      DRANodeMock.crd().getSpec().getVersions().get(0).getAdditionalPrinterColumns();
+      DRANodeMock.chartCrd().getSpec().getVersions().get(0).getAdditionalPrinterColumns();
 
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
 

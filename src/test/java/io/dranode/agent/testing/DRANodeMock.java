@@ -13,6 +13,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -43,6 +45,19 @@ public final class DRANodeMock {
       return SERIALIZATION.unmarshal(in, CustomResourceDefinition.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The CRD as the chart ships it (what a cluster has installed): the generated one with the
+   * printer columns in the order DRANode declares them.
+   */
+  public static CustomResourceDefinition chartCrd() {
+    Path copy = Path.of("charts", "dra-node-agent", "crds", "dranodes.dra.dranode.io.yaml");
+    try (InputStream in = Files.newInputStream(copy)) {
+      return SERIALIZATION.unmarshal(in, CustomResourceDefinition.class);
+    } catch (IOException e) {
+      throw new UncheckedIOException("the chart's CRD " + copy.toAbsolutePath(), e);
     }
   }
 
