@@ -105,6 +105,29 @@ class EmbeddedAgentDRANodeE2ETest {
     assertThat(cells.path(2).asInt(-1)).isEqualTo(2);
     assertThat(cells.path(6).asString("")).isEqualTo("registrar");
 
+    // GET /api/v1/node shows the document written into the object's status, once the last
+    // change has been written (at most one write per min-interval).
+    String port = embedded.agent().getEnvironment().getRequiredProperty("local.server.port");
+    HttpRequest restNode =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/node")).build();
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              HttpResponse<String> rest =
+                  HttpClient.newHttpClient().send(restNode, HttpResponse.BodyHandlers.ofString());
+              assertThat(rest.statusCode()).isEqualTo(200);
+              DRANode latest =
+                  embedded.client().resources(DRANode.class).withName(EmbeddedAgent.NODE).get();
+              assertThat(JSON.readTree(rest.body()))
+                  .isEqualTo(
+                      JSON.readTree(
+                          embedded
+                              .client()
+                              .getKubernetesSerialization()
+                              .asJson(latest.getStatus())));
+            });
+
     printKubectl("get", "dranodes");
     printKubectl("get", "dran", EmbeddedAgent.NODE, "-o", "yaml");
   }

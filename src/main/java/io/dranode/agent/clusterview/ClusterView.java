@@ -1,6 +1,7 @@
 package io.dranode.agent.clusterview;
 
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
 import io.dranode.agent.condition.Condition;
@@ -40,6 +41,7 @@ public class ClusterView {
 
   private final AgentViews views;
   private final SliceInventory inventory;
+  private final SweepExemptions exemptions;
   private final WipeHistory history;
   private final DriverConditions conditions;
   private final AgentProperties properties;
@@ -50,6 +52,7 @@ public class ClusterView {
   public ClusterView(
       AgentViews views,
       SliceInventory inventory,
+      SweepExemptions exemptions,
       WipeHistory history,
       DriverConditions conditions,
       AgentProperties properties,
@@ -58,6 +61,7 @@ public class ClusterView {
       Environment environment) {
     this.views = views;
     this.inventory = inventory;
+    this.exemptions = exemptions;
     this.history = history;
     this.conditions = conditions;
     this.properties = properties;
@@ -77,7 +81,17 @@ public class ClusterView {
   public DRANodeStatus status() {
     Views.Plugins plugins = views.plugins();
     Map<String, Integer> slices = new HashMap<>();
-    inventory.byDriver().forEach((driver, list) -> slices.put(driver, list.size()));
+    Map<String, String> kept = new HashMap<>();
+    inventory
+        .byDriver()
+        .forEach(
+            (driver, list) -> {
+              slices.put(driver, list.size());
+              String why = exemptions.keptBecause(driver, list);
+              if (why != null) {
+                kept.put(driver, why);
+              }
+            });
     Map<String, WipeRecord> lastWipes = new HashMap<>();
     for (WipeRecord record : history.recent()) { // newest first
       lastWipes.putIfAbsent(record.driver(), record);
@@ -85,7 +99,11 @@ public class ClusterView {
     List<DRANodeStatus.Driver> drivers = new ArrayList<>(plugins.drivers().size());
     for (Views.Driver driver : plugins.drivers()) {
       drivers.add(
-          driver(driver, slices.getOrDefault(driver.driver(), 0), lastWipes.get(driver.driver())));
+          driver(
+              driver,
+              slices.getOrDefault(driver.driver(), 0),
+              lastWipes.get(driver.driver()),
+              kept.get(driver.driver())));
     }
     Path registry = properties.registryDir();
     List<DRANodeStatus.RejectedSocket> rejected = new ArrayList<>(plugins.rejected().size());
@@ -107,7 +125,7 @@ public class ClusterView {
   }
 
   private static DRANodeStatus.Driver driver(
-      Views.Driver view, int slices, @Nullable WipeRecord lastWipe) {
+      Views.Driver view, int slices, @Nullable WipeRecord lastWipe, @Nullable String keptBecause) {
     List<DRANodeStatus.Instance> instances = new ArrayList<>(view.instances().size());
     for (Views.Instance instance : view.instances()) {
       instances.add(
@@ -134,19 +152,27 @@ public class ClusterView {
             devices.getOrDefault(Health.HEALTHY, 0),
             devices.getOrDefault(Health.UNHEALTHY, 0),
             devices.getOrDefault(Health.UNKNOWN, 0)),
-        pending == null
-            ? null
-            : new DRANodeStatus.PendingWipe(
-                time(pending.dueAt()),
-                pending.attempts(),
-                pending.lastError() == null
-                    ? null
-                    : Untrusted.bounded(pending.lastError(), DRANodeStatus.MESSAGE_MAX)),
+        pending == null ? null : pendingWipe(pending),
         lastWipe == null
             ? null
             : new DRANodeStatus.LastWipe(
                 time(lastWipe.finishedAt()), lastWipe.deleted(), result(lastWipe.result())),
+        keptBecause,
         view.conditions().stream().map(ClusterView::condition).toList());
+  }
+
+  private static DRANodeStatus.PendingWipe pendingWipe(Views.PendingWipe pending) {
+    List<String> rules = pending.taintRules().stream().sorted().toList();
+    int omitted = Math.max(0, rules.size() - DRANodeStatus.TAINT_RULES_MAX);
+    return new DRANodeStatus.PendingWipe(
+        time(pending.dueAt()),
+        pending.attempts(),
+        pending.lastError() == null
+            ? null
+            : Untrusted.bounded(pending.lastError(), DRANodeStatus.MESSAGE_MAX),
+        pending.quarantined(),
+        rules.subList(0, rules.size() - omitted),
+        omitted == 0 ? null : omitted);
   }
 
   private static DRANodeStatus.WipeResult result(WipeRecord.Result result) {

@@ -42,6 +42,7 @@ public record DRANodeStatus(
   public static final int REJECTED_SOCKETS_MAX = 20;
   public static final int DRIVER_CONDITIONS_MAX = 8;
   public static final int NODE_CONDITIONS_MAX = 4;
+  public static final int TAINT_RULES_MAX = 8;
 
   /** Bound of every message, reason text and error: the conditions' bound. */
   public static final int MESSAGE_MAX = 256;
@@ -116,6 +117,7 @@ public record DRANodeStatus(
    * @param devices its devices by health, from the driver's health stream
    * @param pendingWipe the deletion of its slices that is due, if any
    * @param lastWipe the last deletion of its slices that ended, if any
+   * @param keptBecause why its slices are never swept nor wiped here, if they are not
    * @param conditions Registered, Connected, SlicesPublished, DevicesHealthy
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -128,6 +130,7 @@ public record DRANodeStatus(
       @Required Devices devices,
       @Nullable PendingWipe pendingWipe,
       @Nullable LastWipe lastWipe,
+      @Size(max = MESSAGE_MAX) @Nullable String keptBecause,
       @Required @Size(max = DRIVER_CONDITIONS_MAX) List<Condition> conditions) {}
 
   /**
@@ -169,12 +172,18 @@ public record DRANodeStatus(
    * @param dueAt when it is due
    * @param attempts failed attempts so far
    * @param lastError the last failure, if any
+   * @param quarantined whether its devices on this node are tainted NoSchedule until then
+   * @param taintRules the DeviceTaintRules that do it, by name
+   * @param taintRulesOmitted rules left out past the bound; absent when none
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record PendingWipe(
       @Required @Size(max = TIME_MAX) String dueAt,
       @Required @Min(0) int attempts,
-      @Size(max = MESSAGE_MAX) @Nullable String lastError) {}
+      @Size(max = MESSAGE_MAX) @Nullable String lastError,
+      @Required boolean quarantined,
+      @Required @Size(max = TAINT_RULES_MAX) List<@Size(max = NAME_MAX) String> taintRules,
+      @Min(1) @Nullable Integer taintRulesOmitted) {}
 
   /**
    * The last deletion of a driver's slices that ended.

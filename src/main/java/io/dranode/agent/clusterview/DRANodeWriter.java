@@ -20,6 +20,7 @@ import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.plugin.StoreListener;
+import io.dranode.agent.quarantine.Quarantines;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -78,6 +79,7 @@ class DRANodeWriter
   private final DriverConditions conditions;
   private final SliceInventory inventory;
   private final DeviceHealthMonitor deviceHealth;
+  private final Quarantines quarantines;
   private final AgentScheduler scheduler;
   private final Executor executor;
   private final Clock clock;
@@ -108,6 +110,7 @@ class DRANodeWriter
       DriverConditions conditions,
       SliceInventory inventory,
       DeviceHealthMonitor deviceHealth,
+      Quarantines quarantines,
       AgentScheduler scheduler,
       @Qualifier("reportExecutor") Executor executor,
       Clock clock,
@@ -122,6 +125,7 @@ class DRANodeWriter
     this.conditions = conditions;
     this.inventory = inventory;
     this.deviceHealth = deviceHealth;
+    this.quarantines = quarantines;
     this.scheduler = scheduler;
     this.executor = executor;
     this.clock = clock;
@@ -356,6 +360,7 @@ class DRANodeWriter
       subscriptions.add(conditions.subscribe(this));
       subscriptions.add(deviceHealth.subscribe(this));
       subscriptions.add(inventory.subscribe(this::changed));
+      subscriptions.add(quarantines.subscribe(this::changed));
     }
   }
 

@@ -127,6 +127,7 @@ final class StatusBounds {
         driver.devices(),
         driver.pendingWipe(),
         driver.lastWipe(),
+        driver.keptBecause(),
         driver.conditions());
   }
 

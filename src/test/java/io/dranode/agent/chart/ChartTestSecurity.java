@@ -167,6 +167,21 @@ class ChartTestSecurity {
     assertThat(render().env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "true");
   }
 
+  /** Quarantine adds the four verbs it uses on DeviceTaintRules, and only when it is on. */
+  @Test
+  void quarantineMayWriteDeviceTaintRulesOnlyWhenEnabled() {
+    Map<String, Object> devicetaintrules =
+        Map.of(
+            "apiGroups", List.of("resource.k8s.io"),
+            "resources", List.of("devicetaintrules"),
+            "verbs", List.of("create", "delete", "get", "list"));
+
+    assertThat(list(at(render("quarantine.enabled", "true").one("ClusterRole"), "rules")))
+        .contains(devicetaintrules);
+    assertThat(list(at(render().one("ClusterRole"), "rules")))
+        .noneMatch(rule -> String.valueOf(rule).contains("devicetaintrules"));
+  }
+
   /** Events about the Node live in "default": a Role there, with the two verbs the agent uses. */
   @Test
   void eventsAreWrittenWithARoleInTheDefaultNamespaceOnly() {

@@ -10,6 +10,7 @@ import io.dranode.agent.cleanup.NodeIdentity;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.SliceWiper;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
@@ -22,6 +23,7 @@ import io.dranode.agent.event.EventBus;
 import io.dranode.agent.event.Subscription;
 import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.testing.ManualScheduler;
 import io.dranode.agent.testing.MutableClock;
 import io.dranode.agent.testing.TestProperties;
@@ -69,6 +71,7 @@ final class ClusterViewRig implements AutoCloseable {
   final SliceWiper wiper = mock(SliceWiper.class);
   final SliceInventory inventory = mock(SliceInventory.class);
   final DeviceHealthMonitor deviceHealth = mock(DeviceHealthMonitor.class);
+  final Quarantines quarantines = mock(Quarantines.class);
   final PendingWipes wipes;
   final PluginStore store;
   final DriverConditions conditions;
@@ -79,6 +82,8 @@ final class ClusterViewRig implements AutoCloseable {
   private final Map<String, List<ResourceSlice>> slices = new ConcurrentHashMap<>();
   private final Map<String, Map<Health, Integer>> devices = new ConcurrentHashMap<>();
   private final List<Runnable> sliceListeners = new CopyOnWriteArrayList<>();
+  private final Map<String, List<String>> rules = new ConcurrentHashMap<>();
+  private final List<Runnable> quarantineListeners = new CopyOnWriteArrayList<>();
   private final List<DeviceHealthListener> healthListeners = new CopyOnWriteArrayList<>();
 
   ClusterViewRig(String... properties) {
@@ -111,6 +116,15 @@ final class ClusterViewRig implements AutoCloseable {
               healthListeners.add(listener);
               return (Subscription) () -> healthListeners.remove(listener);
             });
+    when(quarantines.rules(anyString()))
+        .thenAnswer(call -> rules.getOrDefault(call.<String>getArgument(0), List.of()));
+    when(quarantines.subscribe(any()))
+        .thenAnswer(
+            call -> {
+              Runnable listener = call.getArgument(0);
+              quarantineListeners.add(listener);
+              return (Subscription) () -> quarantineListeners.remove(listener);
+            });
     when(wiper.wipe(anyString(), anyBoolean(), any())).thenReturn(new SliceWiper.Outcome(1, false));
     wipes = new PendingWipes(scheduler, wiper, history, bus, clock, properties);
     store = new PluginStore(bus, clock, List.of(wipes));
@@ -118,11 +132,28 @@ final class ClusterViewRig implements AutoCloseable {
         new DriverConditions(store, wipes, inventory, deviceHealth, scheduler, clock, properties);
     node = new NodeIdentity(client, clock, properties, scheduler);
     AgentViews views =
-        new AgentViews(store, wipes, history, inventory, deviceHealth, conditions, properties);
+        new AgentViews(
+            store,
+            wipes,
+            history,
+            inventory,
+            new SweepExemptions(properties),
+            deviceHealth,
+            conditions,
+            quarantines,
+            properties);
     MockEnvironment environment = new MockEnvironment().withProperty("POD_NAME", "agent-x7k2p");
     view =
         new ClusterView(
-            views, inventory, history, conditions, properties, client, clock, environment);
+            views,
+            inventory,
+            new SweepExemptions(properties),
+            history,
+            conditions,
+            properties,
+            client,
+            clock,
+            environment);
     StaticListableBeanFactory beans = new StaticListableBeanFactory();
     beans.addBean("meters", meters);
     writer =
@@ -135,6 +166,7 @@ final class ClusterViewRig implements AutoCloseable {
             conditions,
             inventory,
             deviceHealth,
+            quarantines,
             scheduler,
             reportExecutor,
             clock,
@@ -210,6 +242,16 @@ final class ClusterViewRig implements AutoCloseable {
       slices.put(driver, list);
     }
     sliceListeners.forEach(Runnable::run);
+  }
+
+  /** The quarantine made (or, with none, deleted) the driver's DeviceTaintRules. */
+  void taintRules(String driver, String... names) {
+    if (names.length == 0) {
+      rules.remove(driver);
+    } else {
+      rules.put(driver, List.of(names));
+    }
+    quarantineListeners.forEach(Runnable::run);
   }
 
   /** The driver's health stream reports its devices. */

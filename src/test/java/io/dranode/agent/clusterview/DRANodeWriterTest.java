@@ -167,7 +167,8 @@ class DRANodeWriterTest {
     assertThat(gpu.instances().get(0).connection())
         .isEqualTo(DRANodeStatus.Connection.DISCONNECTED);
     assertThat(gpu.pendingWipe())
-        .isEqualTo(new DRANodeStatus.PendingWipe("2026-12-01T10:00:34Z", 0, null));
+        .isEqualTo(
+            new DRANodeStatus.PendingWipe("2026-12-01T10:00:34Z", 0, null, false, List.of(), null));
     assertThat(condition(gpu.conditions(), "Connected").status())
         .isEqualTo(DRANodeStatus.Status.FALSE);
     assertThat(status().summary()).isEqualTo(new DRANodeStatus.Summary(1, 0, 1, 1, 1));
@@ -187,6 +188,46 @@ class DRANodeWriterTest {
     rig.store.forgetSocket(Path.of(ClusterViewRig.REGISTRY, "sub", "bad-reg.sock"));
     rig.advance(MIN_INTERVAL);
     assertThat(status().rejectedSockets()).isEmpty();
+  }
+
+  @Test
+  void aQuarantineNamesItsRulesAndSlicesKeptOnPurposeSayWhy() {
+    rig("dra.agent.wipe.ignore-drivers=" + NIC).start();
+    rig.register(GPU, "a");
+    rig.connect(GPU, "a");
+    rig.slices(GPU, 2);
+    rig.slices(NIC, 1); // published centrally, never registered here
+    rig.advance(MIN_INTERVAL);
+    assertThat(driver(NIC).keptBecause()).contains("dra.agent.wipe.ignore-drivers");
+    assertThat(driver(GPU).keptBecause()).isNull();
+
+    rig.disconnect(GPU, "a");
+    rig.advance(MIN_INTERVAL);
+    assertThat(driver(GPU).pendingWipe()).extracting("quarantined").isEqualTo(false);
+    int before = rig.applies();
+    rig.taintRules(GPU, "node-1-gpu-example-com-node-1-0123456789");
+    rig.advance(MIN_INTERVAL);
+    assertThat(rig.applies()).as("a new rule alone is written").isEqualTo(before + 1);
+    DRANodeStatus.PendingWipe pending = Objects.requireNonNull(driver(GPU).pendingWipe());
+    assertThat(pending.quarantined()).isTrue();
+    assertThat(pending.taintRules()).containsExactly("node-1-gpu-example-com-node-1-0123456789");
+    assertThat(pending.taintRulesOmitted()).isNull();
+
+    String[] many = new String[DRANodeStatus.TAINT_RULES_MAX + 3];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = String.format("node-1-gpu-example-com-pool-%02d-0123456789", i);
+    }
+    rig.taintRules(GPU, many);
+    rig.advance(MIN_INTERVAL);
+    pending = Objects.requireNonNull(driver(GPU).pendingWipe());
+    assertThat(pending.taintRules()).hasSize(DRANodeStatus.TAINT_RULES_MAX).contains(many[0]);
+    assertThat(pending.taintRulesOmitted()).isEqualTo(3);
+
+    rig.taintRules(GPU); // lifted
+    rig.advance(MIN_INTERVAL);
+    pending = Objects.requireNonNull(driver(GPU).pendingWipe());
+    assertThat(pending.quarantined()).isFalse();
+    assertThat(pending.taintRules()).isEmpty();
   }
 
   @Test

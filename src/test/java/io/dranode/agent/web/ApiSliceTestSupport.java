@@ -2,7 +2,9 @@ package io.dranode.agent.web;
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.clusterview.ClusterView;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
@@ -11,6 +13,7 @@ import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.time.Clock;
 import java.time.Instant;
@@ -33,7 +36,12 @@ import org.springframework.test.web.servlet.MockMvc;
  * that extend this share one application context.
  */
 @WebMvcTest(properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
-@Import({ApiSliceTestSupport.Beans.class, AgentViews.class, EventStreams.class})
+@Import({
+  ApiSliceTestSupport.Beans.class,
+  AgentViews.class,
+  SweepExemptions.class,
+  EventStreams.class
+})
 abstract class ApiSliceTestSupport {
 
   static final Instant NOW = Instant.parse("2026-11-27T10:15:30Z");
@@ -64,6 +72,8 @@ abstract class ApiSliceTestSupport {
   @MockitoBean PendingWipes wipes;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
+  @MockitoBean ClusterView clusterView;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 
