@@ -36,13 +36,20 @@ class AdmissionPolicyCelTest {
   private static final String OTHER = "node-b";
   private static final String NODE_NAME_CLAIM = "authentication.kubernetes.io/node-name";
 
+  private static final String TAINT_KEY = "dra.dranode.io/driver-unusable";
+  private static final String RULE = OWN + "-gpu-example-com-" + OWN + "-0123456789";
+
+  /** With the quarantine on, the policy covers DeviceTaintRules too: the table's superset. */
   private static CelPolicy policy;
+
+  private static CelPolicy withoutQuarantine;
   private static String agentUser;
 
   @BeforeAll
   static void loadPolicy() {
-    RenderedChart chart = render();
+    RenderedChart chart = render("quarantine.enabled", "true");
     policy = new CelPolicy(chart.one("ValidatingAdmissionPolicy"));
+    withoutQuarantine = new CelPolicy(render().one("ValidatingAdmissionPolicy"));
     agentUser =
         "system:serviceaccount:"
             + RenderedChart.NAMESPACE
@@ -214,6 +221,82 @@ class AdmissionPolicyCelTest {
             event("default", "Node", OWN),
             null,
             notChecked()),
+        // DeviceTaintRules (the quarantine)
+        row("own rule, create", taintRules("v1", "CREATE", RULE, agent), rule(), null, allowed()),
+        row("own rule, delete", taintRules("v1", "DELETE", RULE, agent), null, rule(), allowed()),
+        row(
+            "own rule, create through v1beta2",
+            taintRules("v1beta2", "CREATE", RULE, agent),
+            rule(),
+            null,
+            allowed()),
+        row(
+            "another node's rule, delete",
+            taintRules("v1", "DELETE", OTHER + "-gpu-x", agent),
+            null,
+            rule(OTHER + "-gpu-x", OTHER, TAINT_KEY, "NoSchedule", "gpu.example.com", OTHER),
+            denied("not those of node " + OTHER)),
+        row(
+            "own-named rule labelled for another node, create through v1alpha3",
+            taintRules("v1alpha3", "CREATE", RULE, agent),
+            rule(RULE, OTHER, TAINT_KEY, "NoSchedule", "gpu.example.com", OWN),
+            null,
+            denied("labelled dra.dranode.io/node=" + OWN + ", not those of node " + OTHER)),
+        row(
+            "rule without the node label",
+            taintRules("v1", "CREATE", RULE, agent),
+            rule(RULE, null, TAINT_KEY, "NoSchedule", "gpu.example.com", OWN),
+            null,
+            denied("not rules without that label")),
+        row(
+            "rule named for a node whose name extends the own one",
+            taintRules("v1", "CREATE", OWN + "b-gpu-x", agent),
+            rule(OWN + "b-gpu-x", OWN, TAINT_KEY, "NoSchedule", "gpu.example.com", OWN),
+            null,
+            denied("whose name starts with " + OWN + "-, not " + OWN + "b-gpu-x")),
+        row(
+            "own rule, update",
+            taintRules("v1", "UPDATE", RULE, agent),
+            rule(),
+            rule(),
+            denied("never changes one")),
+        row(
+            "NoExecute taint",
+            taintRules("v1", "CREATE", RULE, agent),
+            rule(RULE, OWN, TAINT_KEY, "NoExecute", "gpu.example.com", OWN),
+            null,
+            denied("not " + TAINT_KEY + " with effect NoExecute")),
+        row(
+            "another taint key",
+            taintRules("v1", "CREATE", RULE, agent),
+            rule(RULE, OWN, "example.com/other", "NoSchedule", "gpu.example.com", OWN),
+            null,
+            denied("not example.com/other with effect NoSchedule")),
+        row(
+            "a pool not named like the node",
+            taintRules("v1", "CREATE", RULE, agent),
+            rule(RULE, OWN, TAINT_KEY, "NoSchedule", "gpu.example.com", "shared-pool"),
+            null,
+            denied(
+                "in the pool named like its node, not driver \"gpu.example.com\" pool \"shared-pool\"")),
+        row(
+            "no driver in the selector",
+            taintRules("v1", "CREATE", RULE, agent),
+            rule(RULE, OWN, TAINT_KEY, "NoSchedule", null, OWN),
+            null,
+            denied("not driver \"\" pool \"" + OWN + "\"")),
+        row(
+            "rule with a token without the node-name claim",
+            taintRules("v1", "CREATE", RULE, noClaim),
+            rule(),
+            null,
+            denied("has no node name in its token")),
+        row(
+            "another user's rule",
+            taintRules("v1", "CREATE", RULE, otherAccount),
+            rule(),
+            null,
+            notChecked()),
         // Outside the policy
         row(
             "a ConfigMap",
@@ -260,6 +343,62 @@ class AdmissionPolicyCelTest {
       all.add(i);
     }
     assertThat(refusing).isEqualTo(all);
+  }
+
+  /**
+   * Without the quarantine the policy leaves DeviceTaintRules alone (RBAC grants the agent none)
+   * and does the same as with it for everything else.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("table")
+  void withoutTheQuarantineOnlyDeviceTaintRulesAreLeftOut(Row row) {
+    Outcome with = policy.evaluate(row.request(), row.object(), row.oldObject());
+    Outcome without = withoutQuarantine.evaluate(row.request(), row.object(), row.oldObject());
+
+    if (resource(row).equals("devicetaintrules")) {
+      assertThat(without).isInstanceOf(Outcome.NotChecked.class);
+    } else if (with instanceof Outcome.Denied denied) {
+      assertThat(without).isInstanceOf(Outcome.Denied.class);
+      assertThat(((Outcome.Denied) without).message()).isEqualTo(denied.message());
+    } else {
+      assertThat(without.getClass()).isEqualTo(with.getClass());
+    }
+  }
+
+  /** pools=any: any pool name, still one driver, the own taint, NoSchedule, the own node. */
+  @Test
+  void withPoolsAnyOnlyThePoolIsFree() {
+    CelPolicy any =
+        new CelPolicy(
+            render("quarantine.enabled", "true", "quarantine.pools", "any")
+                .one("ValidatingAdmissionPolicy"));
+    Map<String, Object> create = taintRules("v1", "CREATE", RULE, agentOn(OWN));
+
+    assertThat(
+            any.evaluate(
+                create,
+                rule(RULE, OWN, TAINT_KEY, "NoSchedule", "gpu.example.com", "shared"),
+                null))
+        .isEqualTo(new Outcome.Allowed());
+    assertThat(
+            any.evaluate(
+                create, rule(RULE, OWN, TAINT_KEY, "NoSchedule", "gpu.example.com", null), null))
+        .isInstanceOf(Outcome.Denied.class);
+    assertThat(
+            any.evaluate(
+                create, rule(RULE, OWN, TAINT_KEY, "NoExecute", "gpu.example.com", "shared"), null))
+        .isInstanceOf(Outcome.Denied.class);
+    assertThat(
+            any.evaluate(
+                create,
+                rule(RULE, OTHER, TAINT_KEY, "NoSchedule", "gpu.example.com", "shared"),
+                null))
+        .isInstanceOf(Outcome.Denied.class);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String resource(Row row) {
+    return String.valueOf(((Map<String, Object>) row.request().get("resource")).get("resource"));
   }
 
   /** The account name comes from one helper: renamed, the policy still checks the agent. */
@@ -378,6 +517,50 @@ class AdmissionPolicyCelTest {
         Map.of("name", "slice-1"),
         "spec",
         spec);
+  }
+
+  private static Map<String, Object> taintRules(
+      String version, String operation, String name, Map<String, Object> user) {
+    return request("resource.k8s.io", version, "devicetaintrules", "", operation, name, "", user);
+  }
+
+  /** The rule the agent makes on its own node. */
+  private static Map<String, Object> rule() {
+    return rule(RULE, OWN, TAINT_KEY, "NoSchedule", "gpu.example.com", OWN);
+  }
+
+  private static Map<String, Object> rule(
+      String name,
+      @Nullable String nodeLabel,
+      String key,
+      String effect,
+      @Nullable String driver,
+      @Nullable String pool) {
+    Map<String, Object> metadata = new HashMap<>();
+    metadata.put("name", name);
+    if (nodeLabel != null) {
+      metadata.put("labels", Map.of("dra.dranode.io/node", nodeLabel));
+    }
+    Map<String, Object> selector = new HashMap<>();
+    if (driver != null) {
+      selector.put("driver", driver);
+    }
+    if (pool != null) {
+      selector.put("pool", pool);
+    }
+    return Map.of(
+        "apiVersion",
+        "resource.k8s.io/v1",
+        "kind",
+        "DeviceTaintRule",
+        "metadata",
+        metadata,
+        "spec",
+        Map.of(
+            "deviceSelector",
+            selector,
+            "taint",
+            Map.of("key", key, "value", "gpu.example.com", "effect", effect)));
   }
 
   private static Map<String, Object> draNode(String name) {
