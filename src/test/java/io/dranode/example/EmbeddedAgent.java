@@ -1,6 +1,7 @@
 package io.dranode.example;
 
 import io.dranode.agent.DraNodeAgentApplication;
+import io.dranode.agent.testing.DRANodeMock;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -65,6 +66,13 @@ public final class EmbeddedAgent implements AutoCloseable {
     driverClient
         .nodes()
         .resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
+        .create();
+    // The CRD as the chart installs it from its crds/ folder.
+    driverClient
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(DRANodeMock.chartCrd())
         .create();
   }
 

@@ -37,6 +37,7 @@ public record AgentProperties(
     DeviceHealth deviceHealth,
     Diagnostics diagnostics,
     Events events,
+    ClusterView clusterView,
     Quarantine quarantine) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
@@ -52,6 +53,7 @@ public record AgentProperties(
       @DefaultValue DeviceHealth deviceHealth,
       @DefaultValue Diagnostics diagnostics,
       @DefaultValue Events events,
+      @DefaultValue ClusterView clusterView,
       @DefaultValue Quarantine quarantine) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
@@ -67,6 +69,7 @@ public record AgentProperties(
     this.deviceHealth = deviceHealth;
     this.diagnostics = diagnostics;
     this.events = events;
+    this.clusterView = clusterView;
     this.quarantine = quarantine;
   }
 
@@ -231,6 +234,26 @@ public record AgentProperties(
                 + "s, got "
                 + coalesce);
       }
+    }
+  }
+
+  /**
+   * The node's {@code DRANode} object (group {@code dra.dranode.io}), the cluster-wide view of its
+   * drivers.
+   *
+   * @param enabled whether the agent writes it at all
+   * @param minInterval the shortest time between two writes: what changes meanwhile goes out in the
+   *     next one
+   * @param recheckInterval how long the agent waits before it tries again when the API server does
+   *     not serve DRANode objects (the CRD is not installed) or refuses the write
+   */
+  public record ClusterView(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("2s") Duration minInterval,
+      @DefaultValue("5m") Duration recheckInterval) {
+    public ClusterView {
+      positive("dra.agent.cluster-view.min-interval", minInterval);
+      positive("dra.agent.cluster-view.recheck-interval", recheckInterval);
     }
   }
 
