@@ -101,7 +101,7 @@ final class AgentCertificates implements SslBundleRegistrar {
         log.warn("Cannot read the TLS files, keeping the certificate in use: {}", e.toString());
       }
       return;
-    } catch (IllegalStateException e) {
+    } catch (TlsFilesException e) {
       log.warn(
           "Not using the changed TLS files, keeping the certificate in use: {}", e.getMessage());
       return;

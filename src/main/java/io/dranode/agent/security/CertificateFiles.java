@@ -42,7 +42,7 @@ final class CertificateFiles {
       lastRead = digest(certificateBytes, keyBytes);
       return parse(certificateBytes, keyBytes);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the TLS files: " + e, e);
+      throw new TlsFilesException("cannot read the TLS files: " + e, e);
     }
   }
 
@@ -69,29 +69,29 @@ final class CertificateFiles {
     String certificatePem = new String(certificateBytes, StandardCharsets.US_ASCII);
     String keyPem = new String(keyBytes, StandardCharsets.US_ASCII);
     if (!certificatePem.contains("-----BEGIN")) {
-      throw new IllegalStateException(certificate + " holds no PEM certificate");
+      throw new TlsFilesException(certificate + " holds no PEM certificate");
     }
     if (!keyPem.contains("-----BEGIN")) {
-      throw new IllegalStateException(privateKey + " holds no PEM private key");
+      throw new TlsFilesException(privateKey + " holds no PEM private key");
     }
     PemSslStore store;
     try {
       store =
           PemSslStore.load(new PemSslStoreDetails(null, null, null, certificatePem, keyPem, null));
     } catch (RuntimeException e) {
-      throw new IllegalStateException(
+      throw new TlsFilesException(
           "cannot parse " + certificate + " and " + privateKey + ": " + e.getMessage(), e);
     }
     List<X509Certificate> chain = store == null ? null : store.certificates();
     PrivateKey key = store == null ? null : store.privateKey();
     if (store == null || chain == null || chain.isEmpty()) {
-      throw new IllegalStateException(certificate + " holds no certificate");
+      throw new TlsFilesException(certificate + " holds no certificate");
     }
     if (key == null) {
-      throw new IllegalStateException(privateKey + " holds no private key");
+      throw new TlsFilesException(privateKey + " holds no private key");
     }
     if (!matches(key, chain.get(0).getPublicKey())) {
-      throw new IllegalStateException(
+      throw new TlsFilesException(
           privateKey + " is not the key of the certificate in " + certificate);
     }
     return store;

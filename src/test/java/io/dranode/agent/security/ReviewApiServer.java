@@ -55,6 +55,8 @@ final class ReviewApiServer implements AutoCloseable {
   private final List<TokenReview> tokenQuestions = new CopyOnWriteArrayList<>();
   private volatile Duration delay = Duration.ZERO;
   private volatile int failure; // 0: answer
+  private volatile @Nullable List<String> audiences; // null: the ones asked for
+  private volatile boolean closed;
 
   ReviewApiServer() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
@@ -126,6 +128,16 @@ final class ReviewApiServer implements AutoCloseable {
     this.failure = status;
   }
 
+  /** TokenReviews answer that the token is meant for these audiences; null: those asked for. */
+  void answerAudiences(@Nullable List<String> audiences) {
+    this.audiences = audiences;
+  }
+
+  /** A client of the mock for tests of their own, closed by the caller. */
+  KubernetesClient client() {
+    return server.createClient();
+  }
+
   String url() {
     return server.url("/");
   }
@@ -158,7 +170,7 @@ final class ReviewApiServer implements AutoCloseable {
    * least that long, a client with at most N reviews in flight cannot make more than N arrive
    * within one window: each new one needs an answer first.
    */
-  int mostArrivalsWithin(Duration window) {
+  static int mostArrivalsWithin(List<Review> reviews, Duration window) {
     List<Long> times =
         new ArrayList<>(reviews.stream().map(Review::arrivedNanos).sorted().toList());
     int most = 0;
@@ -208,7 +220,7 @@ final class ReviewApiServer implements AutoCloseable {
     return answer
         .withNewStatus()
         .withAuthenticated(true)
-        .withAudiences(question.getSpec().getAudiences())
+        .withAudiences(audiences != null ? audiences : question.getSpec().getAudiences())
         .withNewUser()
         .withUsername(user)
         .withUid("uid-" + user)
@@ -271,8 +283,12 @@ final class ReviewApiServer implements AutoCloseable {
     };
   }
 
+  /** Stops the mock: from now on nothing listens on its port. Idempotent. */
   @Override
-  public void close() {
-    server.destroy();
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      server.destroy();
+    }
   }
 }

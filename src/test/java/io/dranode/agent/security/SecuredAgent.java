@@ -74,7 +74,11 @@ final class SecuredAgent implements AutoCloseable {
                 "--server.port=0",
                 "--management.server.port=0",
                 "--logging.level.io.fabric8.mockwebserver=WARN"));
-    args.addAll(List.of(extraArgs));
+    for (String extra : extraArgs) {
+      String key = extra.substring(0, extra.indexOf('=') + 1);
+      args.removeIf(arg -> arg.startsWith(key)); // given twice, Spring would join the values
+      args.add(extra);
+    }
     context =
         new SpringApplicationBuilder(DraNodeAgentApplication.class)
             .web(WebApplicationType.SERVLET)
