@@ -43,6 +43,8 @@ class ChartTest {
         "serviceAccount.create=false,serviceAccount.name=existing",
         "fullnameOverride=dra,nameOverride=agent-x",
         "admissionPolicy.enabled=false",
+        "security.mode=none,serviceMonitor.enabled=true",
+        "security.tls.secretName=agent-tls,serviceMonitor.enabled=true,security.audiences[0]=x",
         "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "extraEnv[0].name=LOGGING_LEVEL_IO_DRANODE,extraEnv[0].value=DEBUG",
         "priorityClassName=,kubeletDirsReadOnly=false,updateStrategy.rollingUpdate.maxUnavailable=25%"
@@ -51,7 +53,7 @@ class ChartTest {
     RenderedChart chart = render(pairs(valueSet));
 
     assertThat(chart.one("DaemonSet")).isNotNull();
-    assertThat(chart.one("ClusterRole")).isNotNull();
+    assertThat(chart.named("ClusterRole", chart.fullname())).isNotNull();
     assertThat(chart.one("ClusterRoleBinding")).isNotNull();
     assertThat(chart.one("Service")).isNotNull();
     assertThat(chart.has("ServiceAccount")).isEqualTo(!valueSet.contains("create=false"));

@@ -112,25 +112,24 @@ class ChartTestSecurity {
 
   @Test
   void clusterRoleGrantsExactlyWhatTheAgentUses() {
-    RenderedChart chart = render();
+    RenderedChart chart = render("security.mode", "none");
 
     assertThat(chart.all("ClusterRole")).hasSize(1);
     assertThat(chart.has("Role")).isFalse();
     assertThat(chart.has("RoleBinding")).isFalse();
-    assertThat(at(chart.one("ClusterRole"), "rules"))
-        .isEqualTo(
-            List.of(
-                Map.of(
-                    "apiGroups", List.of("resource.k8s.io"),
-                    "resources", List.of("resourceslices"),
-                    "verbs", List.of("get", "list", "watch", "delete")),
-                Map.of(
-                    "apiGroups", List.of(""),
-                    "resources", List.of("nodes"),
-                    "verbs", List.of("get"))));
+    assertThat(at(chart.one("ClusterRole"), "rules")).isEqualTo(SLICES_AND_NODES);
     assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
         .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
   }
+
+  /** The agent's own rules; security.mode kubernetes adds the reviews (ChartTestAuth). */
+  static final List<Map<String, Object>> SLICES_AND_NODES =
+      List.of(
+          Map.of(
+              "apiGroups", List.of("resource.k8s.io"),
+              "resources", List.of("resourceslices"),
+              "verbs", List.of("get", "list", "watch", "delete")),
+          Map.of("apiGroups", List.of(""), "resources", List.of("nodes"), "verbs", List.of("get")));
 
   @Test
   void rootWithoutPrivilegesOrCapabilities() {
