@@ -128,7 +128,7 @@ final class SecuredAgent implements AutoCloseable {
   HttpResponse<String> get(int port, String path, @Nullable String token) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("https://localhost:" + port + path))
-            .timeout(Duration.ofSeconds(20));
+            .timeout(Duration.ofSeconds(60));
     if (token != null) {
       request.header("Authorization", "Bearer " + token);
     }
@@ -152,7 +152,7 @@ final class SecuredAgent implements AutoCloseable {
       client =
           HttpClient.newBuilder()
               .sslContext(TestTls.trustingAnything())
-              .connectTimeout(Duration.ofSeconds(10))
+              .connectTimeout(Duration.ofSeconds(30)) // a TLS handshake on a loaded machine
               .build();
       http = client;
     }
