@@ -138,6 +138,10 @@ final class AccessReviews {
 
   /** The first failure of a streak at warn, the rest at debug, the recovery at info. */
   private void failed(String kind, ReviewFailure e) {
+    if (e.reason() == ReviewFailure.Cause.SHUTTING_DOWN) {
+      log.debug("A {} review ended with the agent", kind);
+      return;
+    }
     count(kind, "failed");
     if (failing.compareAndSet(false, true)) {
       log.warn(

@@ -102,11 +102,15 @@ final class KubernetesReviewApi implements ReviewApi {
     try {
       answer = request.get();
     } catch (KubernetesClientException e) {
-      throw new ReviewFailure(describe(kind, e.getCode()), false);
+      if (Thread.currentThread().isInterrupted()) { // the agent closes: its executor interrupts
+        throw new ReviewFailure("the agent is shutting down", ReviewFailure.Cause.SHUTTING_DOWN);
+      }
+      throw new ReviewFailure(describe(kind, e.getCode()), ReviewFailure.Cause.NO_ANSWER);
     }
     if (answer == null) {
       throw new ReviewFailure(
-          "the Kubernetes API server answered the " + kind + " with nothing", false);
+          "the Kubernetes API server answered the " + kind + " with nothing",
+          ReviewFailure.Cause.NO_ANSWER);
     }
     return answer;
   }

@@ -8,15 +8,28 @@ final class ReviewFailure extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  private final boolean busy;
-
-  ReviewFailure(String message, boolean busy) {
-    super(message, null, false, false);
-    this.busy = busy;
+  /** Why there is no answer. */
+  enum Cause {
+    /** The API server failed or could not be reached: worth a warning. */
+    NO_ANSWER,
+    /** Never started: the bound on reviews in flight was reached. Worth a quick retry. */
+    BUSY,
+    /** The agent is stopping. */
+    SHUTTING_DOWN
   }
 
-  /** Whether the review was never started because the bound on reviews in flight was reached. */
+  private final Cause cause;
+
+  ReviewFailure(String message, Cause cause) {
+    super(message, null, false, false);
+    this.cause = cause;
+  }
+
+  Cause reason() {
+    return cause;
+  }
+
   boolean busy() {
-    return busy;
+    return cause == Cause.BUSY;
   }
 }

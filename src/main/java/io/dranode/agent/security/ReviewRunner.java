@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs reviews, at most a fixed number at once, on the context's review executor. A review beyond
@@ -16,6 +18,8 @@ import java.util.concurrent.Semaphore;
  * place in the bound until the client gives up on it.
  */
 final class ReviewRunner {
+
+  private static final Logger log = LoggerFactory.getLogger(ReviewRunner.class);
 
   private final Executor executor;
   private final AgentScheduler scheduler;
@@ -38,17 +42,21 @@ final class ReviewRunner {
               "the agent has "
                   + max
                   + " reviews in flight at the Kubernetes API server already; retry shortly",
-              true));
+              ReviewFailure.Cause.BUSY));
     }
     CompletableFuture<V> answer = new CompletableFuture<>();
     AgentScheduler.Cancellable timer;
     try {
       timer =
           scheduler.scheduleAfter(
-              () ->
-                  answer.completeExceptionally(
-                      new ReviewFailure(
-                          "the Kubernetes API server did not answer within " + timeout, false)),
+              () -> {
+                if (answer.completeExceptionally(
+                    new ReviewFailure(
+                        "the Kubernetes API server did not answer within " + timeout,
+                        ReviewFailure.Cause.NO_ANSWER))) {
+                  log.debug("A review got no answer within {}; its caller is refused", timeout);
+                }
+              },
               timeout);
     } catch (RuntimeException e) { // the scheduler refuses work once the context closes
       permits.release();
@@ -67,7 +75,8 @@ final class ReviewRunner {
                   e instanceof ReviewFailure
                       ? e
                       : new ReviewFailure(
-                          "the review failed: " + e.getClass().getSimpleName(), false));
+                          "the review failed: " + e.getClass().getSimpleName(),
+                          ReviewFailure.Cause.NO_ANSWER));
             } finally {
               timer.cancel();
             }
@@ -86,6 +95,6 @@ final class ReviewRunner {
   }
 
   private static ReviewFailure shuttingDown() {
-    return new ReviewFailure("the agent is shutting down", false);
+    return new ReviewFailure("the agent is shutting down", ReviewFailure.Cause.SHUTTING_DOWN);
   }
 }

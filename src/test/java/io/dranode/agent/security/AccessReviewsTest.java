@@ -312,7 +312,7 @@ class AccessReviewsTest {
     public TokenReviewResult reviewToken(String token) {
       tokenReviews.incrementAndGet();
       if (failing) {
-        throw new ReviewFailure("the API server is down (scripted)", false);
+        throw new ReviewFailure("the API server is down (scripted)", ReviewFailure.Cause.NO_ANSWER);
       }
       String user = users.get(token);
       return user == null
