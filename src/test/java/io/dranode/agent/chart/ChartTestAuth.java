@@ -63,7 +63,12 @@ class ChartTestAuth {
     assertThat(rule.get("verbs")).isEqualTo(List.of("get"));
     List<String> paths = list(rule.get("nonResourceURLs")).stream().map(String::valueOf).toList();
     assertThat(paths)
-        .contains("/api/v1/*", "/v3/api-docs", "/actuator/prometheus", "/actuator/info")
+        .contains(
+            "/api/v1/*",
+            "/v3/api-docs",
+            "/v3/api-docs.yaml",
+            "/actuator/prometheus",
+            "/actuator/info")
         .doesNotContain("/actuator/health/liveness", "/actuator/health/readiness")
         .containsAll(
             inspectionMethods().stream().map(m -> "/dranode.agent.v1.Inspection/" + m).toList());

@@ -14,10 +14,16 @@ import io.dranode.agent.api.v1.WatchPluginsRequest;
 import io.dranode.agent.plugin.PluginStore;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpec;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -40,6 +46,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.boot.actuate.endpoint.web.PathMappedEndpoints;
+import org.springframework.http.server.PathContainer;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
+import org.springframework.web.util.pattern.PathPatternParser;
 
 /**
  * The agent in {@code kubernetes} mode against the mock API's TokenReview and SubjectAccessReview
@@ -51,7 +61,7 @@ class KubernetesModeTest {
 
   static final String DRIVER = "gpu.example.com";
 
-  /** May read everything the chart's reader ClusterRole grants. */
+  /** Granted exactly what the chart's reader ClusterRole grants. */
   static final String READER = "reader-token";
 
   /** Valid, but granted nothing. */
@@ -65,13 +75,7 @@ class KubernetesModeTest {
     agent
         .api
         .token(READER, "reader")
-        .grant(
-            "reader",
-            "/api/v1/*",
-            "/v3/api-docs*",
-            "/actuator/prometheus",
-            "/actuator/info",
-            "/dranode.agent.v1.Inspection/*")
+        .grant("reader", ChartReaderRole.paths().toArray(String[]::new))
         .token(OUTSIDER, "outsider");
     agent.start();
     Path root = agent.root;
@@ -96,7 +100,13 @@ class KubernetesModeTest {
     agent.api.delay(Duration.ZERO);
   }
 
-  /** Every REST, document and actuator endpoint but the SSE stream; {@code mgmt:} = actuator. */
+  static final String EVENTS = "/api/v1/events";
+
+  /**
+   * Every REST, document and actuator endpoint but the SSE stream ({@link #EVENTS}) and the full
+   * health; {@code mgmt:} = actuator. {@link #theTestsReachEveryEndpointTheAgentServes} keeps the
+   * list complete.
+   */
   static Stream<String> endpoints() {
     return Stream.of(
         "/api/v1/plugins",
@@ -105,8 +115,54 @@ class KubernetesModeTest {
         "/api/v1/resourceslices",
         "/api/v1/devices/health",
         "/v3/api-docs",
+        "/v3/api-docs.yaml",
         "mgmt:/actuator/prometheus",
         "mgmt:/actuator/info");
+  }
+
+  /**
+   * A new endpoint fails here until it is in {@link #endpoints()}, where a reader with the chart's
+   * role must get 200 and everyone else 401 or 403. ({@code /error} is only reached as the error
+   * dispatch of another request; asked for directly it is checked like any path.)
+   */
+  @Test
+  void theTestsReachEveryEndpointTheAgentServes() {
+    List<String> tested =
+        Stream.concat(endpoints(), Stream.of(EVENTS, "mgmt:/actuator/health"))
+            .map(e -> e.replace("mgmt:", ""))
+            .toList();
+    RequestMappingHandlerMapping mappings =
+        agent.context().getBean("requestMappingHandlerMapping", RequestMappingHandlerMapping.class);
+    List<String> rest =
+        mappings.getHandlerMethods().keySet().stream()
+            .flatMap(info -> info.getPatternValues().stream())
+            .filter(pattern -> !pattern.equals("/error"))
+            .distinct()
+            .toList();
+    List<String> actuator =
+        List.copyOf(agent.bean(PathMappedEndpoints.class).getAllPaths()); // e.g. /actuator/info
+
+    assertThat(rest).contains("/api/v1/plugins/{driver}");
+    assertThat(Stream.concat(rest.stream(), actuator.stream()))
+        .allSatisfy(
+            pattern ->
+                assertThat(tested)
+                    .as("a tested path for %s", pattern)
+                    .anyMatch(
+                        path ->
+                            PathPatternParser.defaultInstance
+                                .parse(pattern)
+                                .matches(PathContainer.parsePath(path))));
+  }
+
+  /** The full health is no probe: it needs a token, and the reader role grants it. */
+  @Test
+  void aReaderMayReadTheFullHealth() throws Exception {
+    HttpResponse<String> health = agent.getManagement("/actuator/health", READER);
+
+    // 503 when a component is down (the test's plugin has no socket): an answer, not a refusal
+    assertThat(health.statusCode()).as(health.body()).isIn(200, 503);
+    assertThat(health.body()).contains("\"components\"").doesNotContain("\"title\"");
   }
 
   private static HttpResponse<String> get(String endpoint, @Nullable String token)
@@ -184,8 +240,7 @@ class KubernetesModeTest {
         agent
             .http()
             .send(
-                HttpRequest.newBuilder(
-                        URI.create("https://localhost:" + agent.port() + "/api/v1/events"))
+                HttpRequest.newBuilder(URI.create("https://localhost:" + agent.port() + EVENTS))
                     .header("Authorization", "Bearer sse-token")
                     .build(),
                 HttpResponse.BodyHandlers.ofLines());
@@ -195,8 +250,8 @@ class KubernetesModeTest {
           .hasValueSatisfying(type -> assertThat(type).startsWith("text/event-stream"));
       assertThat(lines.findFirst()).contains(":stream open");
     }
-    assertThat(agent.get("/api/v1/events", null).statusCode()).isEqualTo(401);
-    assertThat(agent.get("/api/v1/events", OUTSIDER).statusCode()).isEqualTo(403);
+    assertThat(agent.get(EVENTS, null).statusCode()).isEqualTo(401);
+    assertThat(agent.get(EVENTS, OUTSIDER).statusCode()).isEqualTo(403);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -473,6 +528,76 @@ class KubernetesModeTest {
               assertThat(events).isNotEmpty();
             });
     assertThat(errors).isEmpty();
+  }
+
+  /**
+   * The gRPC methods above are every one of dranode.agent.v1.Inspection, and the server offers no
+   * other service than it and the two standard ones: a new method or service fails here until it is
+   * tested (and in the chart's reader role).
+   */
+  @Test
+  void theTestsCallEveryGrpcMethodTheAgentServes() throws Exception {
+    List<String> tested = grpcMethods().map(arguments -> (String) arguments.get()[0]).toList();
+
+    assertThat(InspectionGrpc.getServiceDescriptor().getMethods())
+        .extracting(MethodDescriptor::getBareMethodName)
+        .containsExactlyInAnyOrderElementsOf(tested);
+    assertThat(listServices(READER).get(20, TimeUnit.SECONDS))
+        .containsExactlyInAnyOrder(
+            InspectionGrpc.SERVICE_NAME,
+            HealthGrpc.SERVICE_NAME,
+            ServerReflectionGrpc.SERVICE_NAME);
+  }
+
+  /** grpcurl lists and describes the API by server reflection: a reader may, nobody else. */
+  @Test
+  void serverReflectionNeedsAReader() {
+    assertThat(listServices(null))
+        .failsWithin(Duration.ofSeconds(20))
+        .withThrowableThat()
+        .havingRootCause()
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
+    assertThat(listServices(OUTSIDER))
+        .failsWithin(Duration.ofSeconds(20))
+        .withThrowableThat()
+        .havingRootCause()
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+  }
+
+  /** The services the gRPC server lists by reflection, asked with this token (or none). */
+  private static CompletableFuture<List<String>> listServices(@Nullable String token) {
+    CompletableFuture<List<String>> services = new CompletableFuture<>();
+    ServerReflectionGrpc.ServerReflectionStub stub =
+        ServerReflectionGrpc.newStub(agent.channel()).withDeadlineAfter(20, TimeUnit.SECONDS);
+    if (token != null) {
+      stub = stub.withCallCredentials(SecuredAgent.bearer(token));
+    }
+    StreamObserver<ServerReflectionRequest> requests =
+        stub.serverReflectionInfo(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(ServerReflectionResponse response) {
+                services.complete(
+                    response.getListServicesResponse().getServiceList().stream()
+                        .map(ServiceResponse::getName)
+                        .toList());
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                services.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    return services;
   }
 
   @Test
