@@ -128,6 +128,14 @@ class LifecycleTest {
     ConfigurableApplicationContext context = start();
     registerBothThenDeregisterA(context, Duration.ZERO);
     await().atMost(Duration.ofSeconds(10)).until(() -> !sliceNames().contains("slice-" + A));
+    // Events about the registrations and the wipe are written too: "nothing after close" holds
+    // for them as well.
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                sent.requests().stream()
+                    .anyMatch(r -> r.contains(" POST /api/v1/namespaces/default/events ")));
 
     closeAndAssertNothingOfOursRemains(context, Duration.ZERO);
 

@@ -1,17 +1,16 @@
 package io.dranode.example;
 
+import io.dranode.agent.proto.drahealth.v1.HealthStatus;
+import io.dranode.agent.testing.PluginHealth;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
- * The devices' health and the streams that watch it. Every message is the complete list, as the
- * protocol requires; all sends happen under this object's lock so that no stream ever sees an older
- * list after a newer one, and a new stream cannot miss a change made while it subscribes.
+ * The devices' health, served to its watchers by a {@link PluginHealth}. Every message is the
+ * complete list, as the protocol requires; each change is handed over under this object's lock, so
+ * the streams get the lists in the order they were made.
  */
 final class DeviceHealthBoard {
 
@@ -23,8 +22,7 @@ final class DeviceHealthBoard {
   private final String poolName;
   private final Clock clock;
   private final Map<String, DeviceHealthState> devices = new LinkedHashMap<>();
-  private final Set<HealthStream<?>> streams = new CopyOnWriteArraySet<>();
-  private boolean closed;
+  private final PluginHealth streams = new PluginHealth();
 
   DeviceHealthBoard(String poolName, List<String> deviceNames, Clock clock) {
     this.poolName = poolName;
@@ -33,10 +31,12 @@ final class DeviceHealthBoard {
     for (String name : deviceNames) {
       devices.put(name, new DeviceHealthState(name, true, "", now));
     }
+    broadcast();
   }
 
-  String poolName() {
-    return poolName;
+  /** The streams of the health service, both versions. */
+  PluginHealth streams() {
+    return streams;
   }
 
   synchronized List<DeviceHealthState> snapshot() {
@@ -65,51 +65,19 @@ final class DeviceHealthBoard {
     broadcast();
   }
 
-  /** Sends the current list at once, then every change; a closed board completes the stream. */
-  synchronized void subscribe(HealthStream<?> stream) {
-    if (closed) {
-      stream.complete();
-      return;
-    }
-    streams.add(stream);
-    if (!stream.send(snapshot())) {
-      streams.remove(stream);
-    }
-  }
-
-  /** Called from the cancel handler, on a transport thread: does not take the lock. */
-  void unsubscribe(HealthStream<?> stream) {
-    streams.remove(stream);
-  }
-
-  int openStreams() {
-    return streams.size();
-  }
-
-  /** Ends every stream normally and refuses new ones. */
-  synchronized void completeAll() {
-    closed = true;
-    for (HealthStream<?> stream : streams) {
-      stream.complete();
-    }
-    streams.clear();
-  }
-
-  /** Forgets the streams without a word to them: a crashed process says nothing. */
-  synchronized void abandonAll() {
-    closed = true;
-    streams.clear();
-  }
-
   private void broadcast() {
-    List<DeviceHealthState> list = snapshot();
-    List<HealthStream<?>> gone = new ArrayList<>();
-    for (HealthStream<?> stream : streams) {
-      if (!stream.send(list)) {
-        gone.add(stream);
-      }
-    }
-    streams.removeAll(gone);
+    streams.publish(
+        devices.values().stream()
+            .map(
+                d ->
+                    new PluginHealth.Device(
+                        poolName,
+                        d.device(),
+                        d.healthy() ? HealthStatus.HEALTHY_VALUE : HealthStatus.UNHEALTHY_VALUE,
+                        d.lastUpdatedSeconds(),
+                        HEALTH_CHECK_TIMEOUT_SECONDS,
+                        d.message()))
+            .toList());
   }
 
   private long nowSeconds() {

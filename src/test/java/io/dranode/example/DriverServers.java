@@ -1,10 +1,8 @@
 package io.dranode.example;
 
-import io.grpc.BindableService;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.dranode.agent.testing.EventLoops;
+import io.dranode.agent.testing.UnixGrpcServer;
+import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * What runs while a driver runs: one epoll event-loop group shared by its two gRPC servers, and the
  * ticker that re-sends device health. Every thread it starts is named {@code example-driver-…} and
  * is gone when {@link #stop} or {@link #kill} returns (each wait is bounded).
+ *
+ * <p>Both servers listen at a hidden name and their sockets are hard links ({@link
+ * UnixGrpcServer#startHidden()}): the driver, not Netty, owns the socket files, so a crash can
+ * leave them behind as a killed process does, and a socket appears only once its server listens
+ * (the real helper shows the file a moment before it listens).
  */
 final class DriverServers {
 
@@ -29,25 +32,33 @@ final class DriverServers {
 
   private final String driverName;
   private final DeviceHealthBoard health;
-  private final EventLoopGroup eventLoops;
-  private @Nullable UdsServer dra;
-  private @Nullable UdsServer registration;
+  private final EventLoops eventLoops = EventLoops.start(2, "example-driver-io");
+  private @Nullable UnixGrpcServer dra;
+  private @Nullable UnixGrpcServer registration;
   private @Nullable ScheduledExecutorService healthTicker;
 
   DriverServers(String driverName, DeviceHealthBoard health) {
     this.driverName = driverName;
     this.health = health;
-    this.eventLoops =
-        new MultiThreadIoEventLoopGroup(
-            2, new DefaultThreadFactory("example-driver-io", true), EpollIoHandler.newFactory());
   }
 
-  void startDra(Path socket, List<BindableService> services) throws IOException {
-    dra = UdsServer.start(socket, eventLoops, services);
+  void startDra(Path socket, List<ServerServiceDefinition> services) throws IOException {
+    UnixGrpcServer server = startHidden(socket, services);
+    dra = server;
+    server.link();
   }
 
-  void startRegistration(Path socket, BindableService service) throws IOException {
-    registration = UdsServer.start(socket, eventLoops, List.of(service));
+  void startRegistration(Path socket, ServerServiceDefinition service) throws IOException {
+    UnixGrpcServer server = startHidden(socket, List.of(service));
+    registration = server;
+    server.link();
+  }
+
+  private UnixGrpcServer startHidden(Path socket, List<ServerServiceDefinition> services)
+      throws IOException {
+    UnixGrpcServer.Builder server = UnixGrpcServer.at(socket, eventLoops.group());
+    services.forEach(server::service);
+    return server.startHidden();
   }
 
   /** A fresh check of every device at this period, sent on every open stream. */
@@ -74,7 +85,7 @@ final class DriverServers {
       registration.stop(BOUND);
     }
     stopHealthTicker();
-    health.completeAll();
+    health.streams().completeAll();
     if (dra != null) {
       dra.stop(BOUND);
     }
@@ -84,7 +95,7 @@ final class DriverServers {
   /** Everything at once, nothing announced, both socket files left behind. */
   void kill() {
     stopHealthTicker();
-    health.abandonAll();
+    health.streams().abandonAll();
     if (registration != null) {
       registration.kill(BOUND);
     }
@@ -110,15 +121,8 @@ final class DriverServers {
   }
 
   private void shutdownEventLoops() {
-    try {
-      // The servers are down already: no quiet period to wait for.
-      if (!eventLoops
-          .shutdownGracefully(0, BOUND.toMillis(), TimeUnit.MILLISECONDS)
-          .await(BOUND.toMillis() * 2, TimeUnit.MILLISECONDS)) {
-        log.warn("{}: event loops did not stop within {}", driverName, BOUND);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!eventLoops.shutdown(BOUND)) {
+      log.warn("{}: event loops did not stop within {}", driverName, BOUND);
     }
   }
 }

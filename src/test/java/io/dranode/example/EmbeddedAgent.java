@@ -3,7 +3,6 @@ package io.dranode.example;
 import io.dranode.agent.DraNodeAgentApplication;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -59,11 +58,7 @@ public final class EmbeddedAgent implements AutoCloseable {
     Files.createDirectories(kubeletRoot);
     this.api =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), new InMemoryApi(), false);
     api.init(InetAddress.getLoopbackAddress(), 0);
     this.driverClient = api.createClient();
     this.agentClient = api.createClient();
@@ -224,6 +219,9 @@ public final class EmbeddedAgent implements AutoCloseable {
          Make a device unhealthy (and healthy again):
            touch {}/unhealthy-gpu.example.com-dev-1
            touch {}/healthy-gpu.example.com-dev-1
+         The Events on the Node, from the in-memory API:
+           kubectl --server {} get events -n default
+           kubectl --server {} describe node {}
         ===================================================================================
         """,
         NODE,
@@ -242,7 +240,10 @@ public final class EmbeddedAgent implements AutoCloseable {
         control,
         control,
         control,
-        control);
+        control,
+        embedded.apiUrl(),
+        embedded.apiUrl(),
+        NODE);
     embedded.agent().registerShutdownHook();
     Thread.currentThread().join();
   }

@@ -1,7 +1,11 @@
 package io.dranode.example;
 
+import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import io.dranode.agent.testing.Notification;
+import io.dranode.agent.testing.PluginRegistration;
+import io.dranode.agent.testing.SameWire;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,7 +52,7 @@ public final class ExampleDriver implements AutoCloseable {
 
   private final ExampleDriverConfig config;
   private final SocketPaths paths;
-  private final RegistrationService registration;
+  private final PluginRegistration registration;
   private final ClaimPreparation claims;
   private final DeviceHealthBoard health;
   private final @Nullable SlicePublisher slices;
@@ -65,11 +69,15 @@ public final class ExampleDriver implements AutoCloseable {
     this.paths = SocketPaths.of(config);
     List<String> devices = config.deviceNames();
     this.registration =
-        new RegistrationService(
-            config.pluginType(),
-            config.driverName(),
-            paths.dra().toString(),
-            config.supportedServices());
+        PluginRegistration.answering(
+                PluginInfo.newBuilder()
+                    .setType(config.pluginType())
+                    .setName(config.driverName())
+                    .setEndpoint(paths.dra().toString())
+                    .addAllSupportedVersions(config.supportedServices())
+                    .build())
+            .failingRefusals();
+    registration.notifications().listen(this::logStatus);
     this.claims = new ClaimPreparation(config.driverName(), devices);
     this.health = new DeviceHealthBoard(config.nodeName(), devices, Clock.systemUTC());
     this.slices =
@@ -89,7 +97,7 @@ public final class ExampleDriver implements AutoCloseable {
     try {
       running.startDra(paths.dra(), draServices());
       publishSlice();
-      running.startRegistration(paths.registration(), registration);
+      running.startRegistration(paths.registration(), registration.bindService());
       running.startHealthTicker(config.healthResendInterval());
     } catch (IOException | RuntimeException e) {
       running.stop();
@@ -150,13 +158,13 @@ public final class ExampleDriver implements AutoCloseable {
   }
 
   /** The last {@code NotifyRegistrationStatus} received, if any. */
-  public Optional<RegistrationStatus> lastRegistrationStatus() {
-    return registration.last();
+  public Optional<Notification> lastRegistrationStatus() {
+    return registration.notifications().last();
   }
 
   /** How many {@code NotifyRegistrationStatus} calls arrived. */
   public int registrationStatusCount() {
-    return registration.statusCalls();
+    return registration.notifications().count();
   }
 
   /** How many {@code GetInfo} calls arrived (a registrar in observer mode calls only this). */
@@ -166,15 +174,15 @@ public final class ExampleDriver implements AutoCloseable {
 
   /** Waits until the last status received says registered; false when the timeout passed first. */
   public boolean awaitRegistered(Duration timeout) throws InterruptedException {
-    return registration.awaitRegistered(timeout);
+    return registration.notifications().awaitRegistered(timeout);
   }
 
   /**
    * Called on the transport thread as each {@code NotifyRegistrationStatus} arrives, before it is
    * answered: it must not block. Add listeners before {@link #start()} to miss nothing.
    */
-  public void addRegistrationListener(Consumer<RegistrationStatus> listener) {
-    registration.addListener(listener);
+  public void addRegistrationListener(Consumer<Notification> listener) {
+    registration.notifications().listen(listener);
   }
 
   /**
@@ -192,7 +200,7 @@ public final class ExampleDriver implements AutoCloseable {
 
   /** Open {@code NodeWatchResources} streams, both versions together. */
   public int healthStreamCount() {
-    return health.openStreams();
+    return health.streams().openStreams();
   }
 
   /** {@code NodePrepareResources} calls received, both versions together (probes included). */
@@ -230,21 +238,34 @@ public final class ExampleDriver implements AutoCloseable {
     ExampleDriverMain.run(args);
   }
 
-  private List<BindableService> draServices() {
-    List<BindableService> services = new ArrayList<>();
+  private List<ServerServiceDefinition> draServices() {
+    List<ServerServiceDefinition> services = new ArrayList<>();
     for (String service : new LinkedHashSet<>(config.supportedServices())) {
       switch (service) {
-        case "v1.DRAPlugin" -> services.add(new DraPluginV1Service(claims, config.nodeName()));
+        case "v1.DRAPlugin" -> services.add(draService().bindService());
         case "v1beta1.DRAPlugin" ->
-            services.add(new DraPluginV1beta1Service(claims, config.nodeName()));
-        case "v1.DRAResourceHealth" -> services.add(new ResourceHealthV1Service(health));
-        case "v1alpha1.DRAResourceHealth" ->
-            services.add(new ResourceHealthV1alpha1Service(health));
+            services.add(
+                SameWire.servedAs(
+                    io.dranode.agent.proto.dra.v1beta1.DRAPluginGrpc.SERVICE_NAME, draService()));
+        case "v1.DRAResourceHealth" -> services.add(health.streams().v1().bindService());
+        case "v1alpha1.DRAResourceHealth" -> services.add(health.streams().v1alpha1());
         default ->
             log.info("{}: advertises '{}' but serves nothing for it", config.driverName(), service);
       }
     }
     return services;
+  }
+
+  private DraPluginService draService() {
+    return new DraPluginService(claims, config.nodeName());
+  }
+
+  private void logStatus(Notification status) {
+    if (status.registered()) {
+      log.info("{}: registered", config.driverName());
+    } else {
+      log.warn("{}: registration refused: {}", config.driverName(), status.error());
+    }
   }
 
   private void publishSlice() {

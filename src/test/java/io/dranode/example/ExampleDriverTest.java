@@ -19,17 +19,16 @@ import io.dranode.agent.proto.drahealth.v1.NodeWatchResourcesResponse;
 import io.dranode.agent.proto.pluginregistration.InfoRequest;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
 import io.dranode.agent.proto.pluginregistration.RegistrationGrpc;
+import io.dranode.agent.testing.EventLoops;
+import io.dranode.agent.testing.Notification;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -63,7 +62,7 @@ class ExampleDriverTest {
   static final String POD_UID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
   static final Duration WAIT = Duration.ofSeconds(5);
 
-  static @Nullable EventLoopGroup clientLoops;
+  static @Nullable EventLoops clientLoops;
 
   @TempDir(cleanup = CleanupMode.ALWAYS, factory = ShortTempDir.class)
   Path root;
@@ -73,15 +72,12 @@ class ExampleDriverTest {
 
   @BeforeAll
   static void startClientLoops() {
-    clientLoops =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("test-client", true), EpollIoHandler.newFactory());
+    clientLoops = EventLoops.start(1, "test-client");
   }
 
   @AfterAll
-  static void stopClientLoops() throws InterruptedException {
-    assertThat(loops().shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS))
-        .isTrue();
+  static void stopClientLoops() {
+    Objects.requireNonNull(clientLoops).close();
   }
 
   @AfterEach
@@ -131,7 +127,7 @@ class ExampleDriverTest {
   @Test
   void registrationStatusIsRecordedCountedAndSignalled() throws Exception {
     ExampleDriver driver = new ExampleDriver(config());
-    List<RegistrationStatus> heard = new CopyOnWriteArrayList<>();
+    List<Notification> heard = new CopyOnWriteArrayList<>();
     driver.addRegistrationListener(heard::add);
     track(driver).start();
     long before = System.nanoTime();
@@ -602,6 +598,6 @@ class ExampleDriverTest {
   }
 
   private static EventLoopGroup loops() {
-    return Objects.requireNonNull(clientLoops, "client event loops");
+    return Objects.requireNonNull(clientLoops, "client event loops").group();
   }
 }

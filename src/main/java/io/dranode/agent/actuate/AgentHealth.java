@@ -2,10 +2,16 @@ package io.dranode.agent.actuate;
 
 import io.dranode.agent.cleanup.NodeIdentity;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.condition.Condition;
+import io.dranode.agent.condition.ConditionStatus;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.watch.RegistryWatcher;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -67,15 +73,35 @@ class AgentHealth {
     };
   }
 
+  /**
+   * Informs, never fails: a driver's trouble is the driver's, not the agent's. Details give each
+   * driver's conditions as "Status" or "Status (Reason)" when not True.
+   */
   @Bean
-  HealthIndicator draPluginsHealthIndicator(PluginStore store) {
+  HealthIndicator draPluginsHealthIndicator(PluginStore store, DriverConditions conditions) {
     return () -> {
       List<DriverView> drivers = store.drivers();
       long usable = drivers.stream().filter(DriverView::usable).count();
+      Map<String, Map<String, String>> byDriver = new TreeMap<>();
+      conditions
+          .byDriver()
+          .forEach(
+              (driver, list) -> {
+                Map<String, String> shown = new LinkedHashMap<>();
+                for (Condition c : list) {
+                  shown.put(
+                      c.type(),
+                      c.status() == ConditionStatus.TRUE
+                          ? c.status().wireName()
+                          : c.status().wireName() + " (" + c.reason() + ")");
+                }
+                byDriver.put(driver, shown);
+              });
       return Health.up()
           .withDetail("drivers", drivers.size())
           .withDetail("usable", usable)
           .withDetail("rejectedSockets", store.rejections().size())
+          .withDetail("conditions", byDriver)
           .build();
     };
   }

@@ -1,15 +1,25 @@
 package io.dranode.agent.actuate;
 
+import io.dranode.agent.cleanup.PendingWipe;
+import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.cleanup.WipeListener;
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.condition.Condition;
+import io.dranode.agent.condition.ConditionListener;
+import io.dranode.agent.condition.ConditionStatus;
+import io.dranode.agent.condition.Conditions;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.Phases;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.devicehealth.Health;
 import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.event.Subscription;
+import io.dranode.agent.input.KubernetesNames;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.plugin.StoreListener;
 import io.dranode.agent.registration.RegistrationStatistics;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -18,6 +28,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,33 +44,63 @@ import org.springframework.stereotype.Component;
 /**
  * The agent's Prometheus metrics ({@code dra_agent_*}); the common tag {@code node} comes from
  * {@code management.metrics.tags.node}. Per-driver series exist while the driver is registered: the
- * store tells this when a driver's last instance leaves, and its series are removed.
+ * store tells this when a driver's last instance leaves, and its series are removed. Likewise the
+ * series of refused sockets exist while such a socket is present, and those of a pending wipe while
+ * it is pending.
  */
 @Component
-class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
+class AgentMetrics
+    implements MeterBinder, StoreListener, ConditionListener, WipeListener, SmartLifecycle {
+
+  /** The {@code driver} of a refused socket whose plugin gave no valid driver name. */
+  static final String NO_DRIVER = "";
 
   private final PluginStore store;
+  private final PendingWipes pending;
   private final WipeHistory wipes;
   private final RegistrationStatistics registrations;
   private final DeviceHealthMonitor devices;
   private final EventStreams streams;
+  private final DriverConditions conditions;
   private final LongAdder deregistrations = new LongAdder();
   private final Map<String, List<Meter>> driverMeters = new ConcurrentHashMap<>();
+  private final Map<String, List<Meter>> conditionMeters = new ConcurrentHashMap<>();
+  // Refused sockets present now, each with the driver it named; failed attempts of each pending
+  // wipe. Written by the store's and the wipes' callbacks, read by scrapes.
+  private final Map<Path, String> rejectedSockets = new ConcurrentHashMap<>();
+  private final Map<String, Integer> wipeFailures = new ConcurrentHashMap<>();
+  private final KeyedGauge rejectedGauge =
+      new KeyedGauge(
+          "dra.agent.rejected.sockets",
+          "Registration sockets present whose plugin is refused or unreachable, by the driver it"
+              + " named (empty: no valid name)",
+          driver -> rejectedSockets.values().stream().filter(driver::equals).count());
+  private final KeyedGauge wipeFailuresGauge =
+      new KeyedGauge(
+          "dra.agent.resourceslice.wipe.failed.attempts",
+          "Failed attempts of each pending ResourceSlice wipe, by driver",
+          driver -> wipeFailures.getOrDefault(driver, 0));
   private final Object lifecycle = new Object();
   private @Nullable Subscription subscription; // guarded by lifecycle
+  private @Nullable Subscription conditionSubscription; // guarded by lifecycle
+  private @Nullable Subscription wipeSubscription; // guarded by lifecycle
   private volatile @Nullable MeterRegistry registry;
 
   AgentMetrics(
       PluginStore store,
+      PendingWipes pending,
       WipeHistory wipes,
       RegistrationStatistics registrations,
       DeviceHealthMonitor devices,
-      EventStreams streams) {
+      EventStreams streams,
+      DriverConditions conditions) {
     this.store = store;
+    this.pending = pending;
     this.wipes = wipes;
     this.registrations = registrations;
     this.devices = devices;
     this.streams = streams;
+    this.conditions = conditions;
   }
 
   @Override
@@ -72,6 +114,62 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
     if (lastOfDriver) {
       removeDriver(instance.driver());
     }
+  }
+
+  @Override
+  public void rejected(Rejection rejection) {
+    String driver = rejection.driver();
+    String named = driver != null && KubernetesNames.isDriverName(driver) ? driver : NO_DRIVER;
+    String before = rejectedSockets.put(rejection.socket(), named);
+    if (before != null && !before.equals(named)) {
+      hideIfNoSocket(before);
+    }
+    rejectedGauge.show(named);
+  }
+
+  @Override
+  public void rejectionCleared(Path socket) {
+    String named = rejectedSockets.remove(socket);
+    if (named != null) {
+      hideIfNoSocket(named);
+    }
+  }
+
+  private void hideIfNoSocket(String driver) {
+    if (!rejectedSockets.containsValue(driver)) {
+      rejectedGauge.hide(driver);
+    }
+  }
+
+  @Override
+  public void wipeScheduled(PendingWipe wipe) {
+    wipeFailures.put(wipe.driver(), 0);
+    wipeFailuresGauge.show(wipe.driver());
+  }
+
+  @Override
+  public void wipeAttemptFailed(PendingWipe wipe, Instant nextAttempt) {
+    wipeFailures.merge(wipe.driver(), 1, Integer::sum);
+    wipeFailuresGauge.show(wipe.driver());
+  }
+
+  @Override
+  public void wipeCancelled(PendingWipe wipe, String why) {
+    wipeEnded(wipe.driver());
+  }
+
+  @Override
+  public void wipeFinished(WipeRecord record) {
+    // A cancelled wipe ended at its cancellation; a later record of it (an attempt that was in
+    // flight) may come after a new wipe of the driver was scheduled.
+    if (record.result() != WipeRecord.Result.CANCELLED) {
+      wipeEnded(record.driver());
+    }
+  }
+
+  private void wipeEnded(String driver) {
+    wipeFailures.remove(driver);
+    wipeFailuresGauge.hide(driver);
   }
 
   /** Device counts by health for a driver, while it is registered. */
@@ -98,11 +196,59 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
   }
 
   private void removeDriver(String driver) {
+    remove(driverMeters.remove(driver));
+  }
+
+  private void remove(@Nullable List<Meter> meters) {
     MeterRegistry current = registry;
-    List<Meter> meters = driverMeters.remove(driver);
     if (current != null && meters != null) {
       meters.forEach(current::remove);
     }
+  }
+
+  @Override
+  public void conditionChanged(String driver, @Nullable Condition before, Condition after) {
+    conditionGauges(driver);
+  }
+
+  private void conditionGauges(String driver) {
+    MeterRegistry current = registry;
+    if (current != null) {
+      conditionMeters.computeIfAbsent(driver, d -> conditionGauges(current, d));
+    }
+  }
+
+  @Override
+  public void driverForgotten(String driver) {
+    remove(conditionMeters.remove(driver));
+  }
+
+  /**
+   * One series per driver, condition and status: 1 for the current status, 0 for the others, as
+   * kube-state-metrics shows Node conditions.
+   */
+  private List<Meter> conditionGauges(MeterRegistry registry, String driver) {
+    List<Meter> meters = new ArrayList<>();
+    for (String type : Conditions.TYPES) {
+      for (ConditionStatus status : ConditionStatus.values()) {
+        meters.add(
+            Gauge.builder(
+                    "dra.agent.driver.condition",
+                    conditions,
+                    c ->
+                        c.of(driver).stream()
+                                .anyMatch(x -> x.type().equals(type) && x.status() == status)
+                            ? 1
+                            : 0)
+                .tag("driver", driver)
+                .tag("condition", type)
+                .tag("status", status.wireName())
+                .description(
+                    "Conditions of each driver: 1 for the current status, 0 for the others")
+                .register(registry));
+      }
+    }
+    return meters;
   }
 
   @Override
@@ -152,6 +298,11 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
     Gauge.builder("dra.agent.event.streams", streams, EventStreams::count)
         .description("Open event streams (SSE and gRPC watch)")
         .register(registry);
+    Gauge.builder("dra.agent.resourceslice.wipes.pending", pending, p -> p.pending().size())
+        .description("ResourceSlice wipes due or being retried")
+        .register(registry);
+    rejectedGauge.bindTo(registry, rejectedSockets.values());
+    wipeFailuresGauge.bindTo(registry, wipeFailures.keySet());
   }
 
   private void registrationCounter(
@@ -168,15 +319,23 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
     return store.drivers().stream().mapToInt(d -> d.instances().size()).sum();
   }
 
-  /** Subscribes, then adds the series of drivers registered before. */
+  /** Subscribes, then adds the series of drivers registered (sockets refused, wipes due) before. */
   @Override
   public void start() {
     synchronized (lifecycle) {
       if (subscription == null) {
         subscription = store.subscribe(this);
+        conditionSubscription = conditions.subscribe(this);
+        wipeSubscription = pending.subscribe(this);
       }
     }
     store.drivers().forEach(d -> deviceGauges(d.driver()));
+    conditions.byDriver().keySet().forEach(this::conditionGauges);
+    store.rejections().forEach(this::rejected);
+    for (PendingWipe wipe : pending.pending()) {
+      wipeFailures.putIfAbsent(wipe.driver(), 0);
+      wipeFailuresGauge.show(wipe.driver());
+    }
   }
 
   @Override
@@ -186,6 +345,16 @@ class AgentMetrics implements MeterBinder, StoreListener, SmartLifecycle {
       subscription = null;
       if (current != null) {
         current.close();
+      }
+      Subscription onConditions = conditionSubscription;
+      conditionSubscription = null;
+      if (onConditions != null) {
+        onConditions.close();
+      }
+      Subscription onWipes = wipeSubscription;
+      wipeSubscription = null;
+      if (onWipes != null) {
+        onWipes.close();
       }
     }
   }

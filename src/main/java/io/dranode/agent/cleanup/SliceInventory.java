@@ -3,10 +3,12 @@ package io.dranode.agent.cleanup;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
 import io.dranode.agent.config.Phases;
+import io.dranode.agent.event.Subscription;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Informable;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,6 +45,7 @@ public class SliceInventory implements SmartLifecycle {
   private final KubernetesClient client;
   private final String nodeName;
   private final FieldSelectors selectors;
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile @Nullable SharedIndexInformer<ResourceSlice> informer;
   private volatile boolean running;
 
@@ -49,6 +53,20 @@ public class SliceInventory implements SmartLifecycle {
     this.client = client;
     this.nodeName = properties.nodeName();
     this.selectors = properties.kubernetes().fieldSelectors();
+  }
+
+  /**
+   * Adds a listener told, on the Kubernetes client's thread, whenever this node's slices may have
+   * changed (one was added, changed or deleted, or the first list arrived); closing the handle
+   * removes it. It must only record or queue.
+   */
+  public Subscription subscribe(Runnable changed) {
+    listeners.add(changed);
+    return () -> listeners.remove(changed);
+  }
+
+  private void changed() {
+    listeners.forEach(Runnable::run);
   }
 
   /** Whether the first LIST arrived: before that, absence of slices means nothing. */
@@ -112,12 +130,30 @@ public class SliceInventory implements SmartLifecycle {
             log.debug("ResourceSlice informer failed (started: {}); retrying", started, error);
             return running;
           });
+      created.addEventHandler(
+          new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(ResourceSlice slice) {
+              changed();
+            }
+
+            @Override
+            public void onUpdate(ResourceSlice before, ResourceSlice after) {
+              changed();
+            }
+
+            @Override
+            public void onDelete(ResourceSlice slice, boolean finalStateUnknown) {
+              changed();
+            }
+          });
       informer = created;
       created
           .start()
           .whenComplete(
               (ok, error) -> {
                 firstAnswer.complete(null);
+                changed();
                 if (error != null) {
                   log.warn("ResourceSlice informer could not start: {}", error.toString());
                 } else {

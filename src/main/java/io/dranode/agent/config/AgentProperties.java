@@ -36,7 +36,9 @@ public record AgentProperties(
     Wipe wipe,
     Kubernetes kubernetes,
     DeviceHealth deviceHealth,
-    Security security) {
+    Security security,
+    Diagnostics diagnostics,
+    Events events) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
@@ -49,7 +51,9 @@ public record AgentProperties(
       @DefaultValue Wipe wipe,
       @DefaultValue Kubernetes kubernetes,
       @DefaultValue DeviceHealth deviceHealth,
-      @DefaultValue Security security) {
+      @DefaultValue Security security,
+      @DefaultValue Diagnostics diagnostics,
+      @DefaultValue Events events) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
     this.mode = mode;
@@ -63,6 +67,8 @@ public record AgentProperties(
     this.kubernetes = kubernetes;
     this.deviceHealth = deviceHealth;
     this.security = security;
+    this.diagnostics = diagnostics;
+    this.events = events;
   }
 
   /** Who tells the plugin the registration result. */
@@ -282,6 +288,43 @@ public record AgentProperties(
       /** Whether the certificate comes from files rather than being made at start-up. */
       public boolean fromFiles() {
         return certificateFile != null;
+      }
+    }
+  }
+
+  /**
+   * What the agent concludes about each driver (its conditions).
+   *
+   * @param slicesGrace how long a usable driver may publish no ResourceSlice on this node before
+   *     its {@code SlicesPublished} condition turns False
+   */
+  public record Diagnostics(@DefaultValue("2m") Duration slicesGrace) {
+    public Diagnostics {
+      positive("dra.agent.diagnostics.slices-grace", slicesGrace);
+    }
+  }
+
+  /**
+   * Kubernetes Events on this node's Node.
+   *
+   * @param enabled whether the agent writes Events at all
+   * @param coalesce how often, at most, the new count of a repeated Event is written; at most
+   *     {@value #COALESCE_MAX_SECONDS} s, so that a repeat shows promptly
+   */
+  public record Events(
+      @DefaultValue("true") boolean enabled, @DefaultValue("5s") Duration coalesce) {
+
+    /** Longest accepted {@code dra.agent.events.coalesce}. */
+    public static final int COALESCE_MAX_SECONDS = 10;
+
+    public Events {
+      positive("dra.agent.events.coalesce", coalesce);
+      if (coalesce.compareTo(Duration.ofSeconds(COALESCE_MAX_SECONDS)) > 0) {
+        throw new IllegalArgumentException(
+            "dra.agent.events.coalesce must be at most "
+                + COALESCE_MAX_SECONDS
+                + "s, got "
+                + coalesce);
       }
     }
   }

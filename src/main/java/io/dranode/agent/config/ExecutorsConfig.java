@@ -28,7 +28,7 @@ public class ExecutorsConfig {
   /** Bounded wait, at context close, for work that is already running. */
   static final int AWAIT_TERMINATION_SECONDS = 10;
 
-  /** Idle time after which a wipe or review thread ends: an idle agent keeps none. */
+  /** Idle time after which a wipe, report or review thread ends: an idle agent keeps none. */
   static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
   @Bean
@@ -88,6 +88,19 @@ public class ExecutorsConfig {
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
     ThreadPoolTaskExecutor executor = boundedPool("wipe-", properties.wipe().parallelDeletes());
+    executor.setAllowCoreThreadTimeOut(true);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
+    return executor;
+  }
+
+  /**
+   * What the agent writes to the cluster besides wipes (Events): one at a time, off every thread
+   * that registers, connects or wipes, so that a slow or failing API server delays none of them.
+   * Its thread exists only while there is something to write.
+   */
+  @Bean(destroyMethod = "shutdown")
+  ThreadPoolTaskExecutor reportExecutor() {
+    ThreadPoolTaskExecutor executor = boundedPool("report-", 1);
     executor.setAllowCoreThreadTimeOut(true);
     executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
     return executor;

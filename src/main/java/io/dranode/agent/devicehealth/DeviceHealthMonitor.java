@@ -12,11 +12,13 @@ import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.StoreListener;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +46,7 @@ public class DeviceHealthMonitor implements SmartLifecycle, StoreListener {
   private final Duration defaultTimeout;
   private final DeviceTable table = new DeviceTable();
   private final HealthWatches watches;
+  private final List<DeviceHealthListener> listeners = new CopyOnWriteArrayList<>();
 
   private final Object lifecycle = new Object();
   private @Nullable Subscription subscription; // guarded by lifecycle
@@ -62,7 +65,29 @@ public class DeviceHealthMonitor implements SmartLifecycle, StoreListener {
     this.defaultTimeout = properties.deviceHealth().defaultTimeout();
     this.watches =
         new HealthWatches(
-            store, connections, scheduler, clock, properties.deviceHealth().retryInterval(), table);
+            store,
+            connections,
+            scheduler,
+            clock,
+            properties.deviceHealth().retryInterval(),
+            table,
+            driver -> listeners.forEach(l -> l.deviceHealthChanged(driver)));
+  }
+
+  /** Adds a listener; closing the handle removes it. */
+  public Subscription subscribe(DeviceHealthListener listener) {
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  /** Everything known of one driver's device health now. */
+  public DriverHealth health(String driver) {
+    Instant now = clock.instant();
+    return new DriverHealth(
+        watches.support(driver),
+        table.reported(driver),
+        table.entries(driver, now, defaultTimeout),
+        table.nextExpiry(driver, now, defaultTimeout));
   }
 
   /** Every known device, sorted by driver, pool and device. */

@@ -23,7 +23,15 @@ record DeviceReport(
 
   /** The health to show at {@code now}: {@link Health#UNKNOWN} once the report is too old. */
   Health healthAt(Instant now, Duration defaultTimeout) {
+    return now.isAfter(expiresAt(defaultTimeout)) ? Health.UNKNOWN : health;
+  }
+
+  /** The last instant at which this report still counts ({@link Instant#MAX} for "never"). */
+  Instant expiresAt(Duration defaultTimeout) {
     Duration timeout = timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : defaultTimeout;
-    return Duration.between(refreshedAt, now).compareTo(timeout) > 0 ? Health.UNKNOWN : health;
+    // A driver may send any timeout: one past the end of time means it never expires.
+    return timeout.compareTo(Duration.between(refreshedAt, Instant.MAX)) >= 0
+        ? Instant.MAX
+        : refreshedAt.plus(timeout);
   }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The last device list of every driver. Staleness is computed when read, from the caller's "now":
@@ -34,6 +35,28 @@ final class DeviceTable {
 
   synchronized Set<String> drivers() {
     return new TreeSet<>(byDriver.keySet());
+  }
+
+  synchronized boolean reported(String driver) {
+    return byDriver.containsKey(driver);
+  }
+
+  /** When the first of the driver's reports still current at {@code now} times out; or null. */
+  @Nullable Instant nextExpiry(String driver, Instant now, Duration defaultTimeout) {
+    List<DeviceReport> reports;
+    synchronized (this) {
+      reports = byDriver.getOrDefault(driver, List.of());
+    }
+    Instant next = null;
+    for (DeviceReport report : reports) {
+      Instant expiry = report.expiresAt(defaultTimeout);
+      if (expiry.isAfter(now)
+          && expiry.isBefore(Instant.MAX)
+          && (next == null || expiry.isBefore(next))) {
+        next = expiry;
+      }
+    }
+    return next;
   }
 
   /** Every device of one driver, sorted by pool and device. */

@@ -38,6 +38,7 @@ final class HealthWatches {
   private final Clock clock;
   private final Duration retryInterval;
   private final DeviceTable table;
+  private final DeviceHealthListener changed;
 
   private final Object lock = new Object();
   private final Map<String, Watch> watches = new HashMap<>(); // guarded by lock
@@ -50,13 +51,15 @@ final class HealthWatches {
       AgentScheduler scheduler,
       Clock clock,
       Duration retryInterval,
-      DeviceTable table) {
+      DeviceTable table,
+      DeviceHealthListener changed) {
     this.store = store;
     this.connections = connections;
     this.scheduler = scheduler;
     this.clock = clock;
     this.retryInterval = retryInterval;
     this.table = table;
+    this.changed = changed;
   }
 
   /** One registration of an instance: a re-registration on the same endpoint is another one. */
@@ -81,6 +84,24 @@ final class HealthWatches {
     }
   }
 
+  /** Whether the driver's health can be known, from its newest instance as the store has it. */
+  HealthSupport support(String driver) {
+    synchronized (lock) {
+      List<PluginInstance> instances =
+          store.driver(driver).map(DriverView::instances).orElse(List.of());
+      if (instances.isEmpty()) {
+        return HealthSupport.NO_INSTANCE;
+      }
+      PluginInstance newest = instances.get(instances.size() - 1);
+      if (supported(newest.healthService()) == null) {
+        return HealthSupport.NOT_ADVERTISED;
+      }
+      return unimplemented.contains(Instance.of(newest))
+          ? HealthSupport.UNIMPLEMENTED
+          : HealthSupport.STREAMING;
+    }
+  }
+
   /**
    * Brings the driver's stream in line with the store. With {@code kick}, a stream waiting for its
    * retry is re-opened at once (its endpoint just became reachable).
@@ -90,41 +111,46 @@ final class HealthWatches {
       if (!open) {
         return;
       }
-      List<PluginInstance> instances =
-          store.driver(driver).map(DriverView::instances).orElse(List.of());
-      unimplemented.removeIf(
-          i ->
-              i.driver().equals(driver)
-                  && instances.stream().map(Instance::of).noneMatch(i::equals));
-      Watch current = watches.get(driver);
-      if (instances.isEmpty()) {
-        if (current != null) {
-          current.close("driver " + driver + " has no instance left");
-          watches.remove(driver);
-        }
-        table.drop(driver);
-        return;
-      }
-      PluginInstance newest = instances.get(instances.size() - 1);
-      Instance wanted = Instance.of(newest);
-      @Nullable String service =
-          unimplemented.contains(wanted) ? null : supported(newest.healthService());
-      if (current != null && service != null && current.instance.equals(wanted)) {
-        if (kick) {
-          current.retryNow();
-        }
-        return;
-      }
+      reconcileLocked(driver, kick);
+      changed.deviceHealthChanged(driver);
+    }
+  }
+
+  /** Caller holds the lock. */
+  private void reconcileLocked(String driver, boolean kick) {
+    List<PluginInstance> instances =
+        store.driver(driver).map(DriverView::instances).orElse(List.of());
+    unimplemented.removeIf(
+        i ->
+            i.driver().equals(driver) && instances.stream().map(Instance::of).noneMatch(i::equals));
+    Watch current = watches.get(driver);
+    if (instances.isEmpty()) {
       if (current != null) {
-        current.close("instance " + current.instance.endpoint() + " no longer streams health");
+        current.close("driver " + driver + " has no instance left");
         watches.remove(driver);
       }
-      if (service != null) {
-        Watch watch = new Watch(wanted, service);
-        watches.put(driver, watch);
-        log.info("Watching device health of {} on {} ({})", driver, wanted.endpoint(), service);
-        watch.start();
+      table.drop(driver);
+      return;
+    }
+    PluginInstance newest = instances.get(instances.size() - 1);
+    Instance wanted = Instance.of(newest);
+    @Nullable String service =
+        unimplemented.contains(wanted) ? null : supported(newest.healthService());
+    if (current != null && service != null && current.instance.equals(wanted)) {
+      if (kick) {
+        current.retryNow();
       }
+      return;
+    }
+    if (current != null) {
+      current.close("instance " + current.instance.endpoint() + " no longer streams health");
+      watches.remove(driver);
+    }
+    if (service != null) {
+      Watch watch = new Watch(wanted, service);
+      watches.put(driver, watch);
+      log.info("Watching device health of {} on {} ({})", driver, wanted.endpoint(), service);
+      watch.start();
     }
   }
 
@@ -207,6 +233,7 @@ final class HealthWatches {
           return;
         }
         table.replace(instance.driver(), batch.reports());
+        changed.deviceHealthChanged(instance.driver());
         if (failures > 0) {
           log.info("Health stream of {} is back after {} failure(s)", instance.driver(), failures);
           failures = 0;
@@ -232,6 +259,7 @@ final class HealthWatches {
         stream = null;
         if (status.getCode() == Status.Code.UNIMPLEMENTED) {
           unimplemented.add(instance);
+          changed.deviceHealthChanged(instance.driver());
           watches.remove(instance.driver());
           closed = true;
           log.info(

@@ -1,6 +1,8 @@
 package io.dranode.agent.grpc;
 
 import com.google.protobuf.Timestamp;
+import io.dranode.agent.api.v1.Condition;
+import io.dranode.agent.api.v1.ConditionStatus;
 import io.dranode.agent.api.v1.ConnectionState;
 import io.dranode.agent.api.v1.DeviceCounts;
 import io.dranode.agent.api.v1.DeviceHealth;
@@ -53,11 +55,27 @@ final class ProtoViews {
             .setActiveEndpoint(orEmpty(view.activeEndpoint()))
             .setDeviceHealth(counts(view.deviceHealth()));
     view.instances().forEach(i -> driver.addInstances(instance(i)));
+    view.conditions().forEach(c -> driver.addConditions(condition(c)));
     Views.PendingWipe pending = view.pendingWipe();
     if (pending != null) {
       driver.setPendingWipe(pendingWipe(pending));
     }
     return driver.build();
+  }
+
+  static Condition condition(io.dranode.agent.condition.Condition condition) {
+    return Condition.newBuilder()
+        .setType(condition.type())
+        .setStatus(
+            switch (condition.status()) {
+              case TRUE -> ConditionStatus.CONDITION_STATUS_TRUE;
+              case FALSE -> ConditionStatus.CONDITION_STATUS_FALSE;
+              case UNKNOWN -> ConditionStatus.CONDITION_STATUS_UNKNOWN;
+            })
+        .setReason(condition.reason())
+        .setMessage(condition.message())
+        .setLastTransitionTime(timestamp(condition.lastTransitionTime()))
+        .build();
   }
 
   static Instance instance(Views.Instance instance) {

@@ -93,7 +93,7 @@ public class PluginStore {
               clock.instant(),
               ConnectionState.CONNECTING);
       drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
-      rejections.remove(registrationSocket);
+      clearRejection(registrationSocket);
       ignored.remove(registrationSocket);
       listeners.forEach(l -> l.registered(instance));
       publish(AgentEvent.Type.REGISTERED, driver, endpoint, "service " + service);
@@ -190,7 +190,7 @@ public class PluginStore {
   public void ignore(IgnoredSocket socket) {
     lock.lock();
     try {
-      rejections.remove(socket.socket());
+      clearRejection(socket.socket());
       ignored.put(socket.socket(), socket);
     } finally {
       lock.unlock();
@@ -201,10 +201,17 @@ public class PluginStore {
   public void forgetSocket(Path socket) {
     lock.lock();
     try {
-      rejections.remove(socket);
+      clearRejection(socket);
       ignored.remove(socket);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Drops a socket's refusal, if it has one, and tells subscribers. Caller holds the lock. */
+  private void clearRejection(Path socket) {
+    if (rejections.remove(socket) != null) {
+      listeners.forEach(l -> l.rejectionCleared(socket));
     }
   }
 

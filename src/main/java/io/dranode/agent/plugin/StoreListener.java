@@ -1,5 +1,7 @@
 package io.dranode.agent.plugin;
 
+import java.nio.file.Path;
+
 /**
  * Told of every change of the store, in order, while the store holds its lock: an implementation
  * must be quick (record, queue, open a channel lazily) and must never call back into the store. The
@@ -23,4 +25,10 @@ public interface StoreListener {
 
   /** A registration socket was refused or could not be reached. */
   default void rejected(Rejection rejection) {}
+
+  /**
+   * A socket's refusal is no longer recorded: its plugin registered, it turned out to be another
+   * plugin type, or the socket is gone.
+   */
+  default void rejectionCleared(Path socket) {}
 }

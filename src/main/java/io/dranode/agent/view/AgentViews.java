@@ -5,6 +5,8 @@ import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.condition.Condition;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthEntry;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
@@ -20,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.springframework.stereotype.Component;
 
@@ -32,6 +35,7 @@ public class AgentViews {
   private final WipeHistory history;
   private final SliceInventory inventory;
   private final DeviceHealthMonitor deviceHealth;
+  private final DriverConditions conditions;
   private final AgentProperties properties;
 
   public AgentViews(
@@ -40,27 +44,55 @@ public class AgentViews {
       WipeHistory history,
       SliceInventory inventory,
       DeviceHealthMonitor deviceHealth,
+      DriverConditions conditions,
       AgentProperties properties) {
     this.store = store;
     this.wipes = wipes;
     this.history = history;
     this.inventory = inventory;
     this.deviceHealth = deviceHealth;
+    this.conditions = conditions;
     this.properties = properties;
   }
 
   public Views.Plugins plugins() {
+    Map<String, List<Condition>> entries = conditions.byDriver();
+    Map<String, DriverView> registered = new TreeMap<>();
+    store.drivers().forEach(d -> registered.put(d.driver(), d));
+    Set<String> names = new TreeSet<>(registered.keySet());
+    names.addAll(entries.keySet());
+    List<Views.Driver> drivers = new ArrayList<>(names.size());
+    for (String name : names) {
+      DriverView view = registered.get(name);
+      drivers.add(view == null ? withoutInstances(name) : driver(view));
+    }
     return new Views.Plugins(
         properties.nodeName(),
         properties.mode().name().toLowerCase(Locale.ROOT),
-        store.drivers().stream().map(this::driver).toList(),
+        drivers,
         store.rejections().stream().map(AgentViews::rejected).toList(),
         store.ignoredSockets().stream().map(AgentViews::ignored).toList());
   }
 
-  /** One registered driver; empty when none of that name is registered. */
+  /** One driver; empty when it is neither registered nor has anything left on this node. */
   public Optional<Views.Driver> driver(String name) {
-    return store.driver(name).map(this::driver);
+    Optional<Views.Driver> registered = store.driver(name).map(this::driver);
+    if (registered.isPresent() || conditions.of(name).isEmpty()) {
+      return registered;
+    }
+    return Optional.of(withoutInstances(name));
+  }
+
+  /** A driver that has no instance, shown for what is left of it (wipe, refusal, slices). */
+  private Views.Driver withoutInstances(String name) {
+    return new Views.Driver(
+        name,
+        false,
+        null,
+        List.of(),
+        wipes.pendingFor(name).map(AgentViews::pending).orElse(null),
+        deviceHealth.summary(name),
+        conditions.of(name));
   }
 
   private Views.Driver driver(DriverView view) {
@@ -72,7 +104,8 @@ public class AgentViews {
         view.activeEndpoint(),
         view.instances().stream().map(AgentViews::instance).toList(),
         pending,
-        deviceHealth.summary(view.driver()));
+        deviceHealth.summary(view.driver()),
+        conditions.of(view.driver()));
   }
 
   private static Views.Instance instance(PluginInstance instance) {

@@ -1,6 +1,7 @@
 package io.dranode.agent.view;
 
 import io.dranode.agent.cleanup.WipeRecord;
+import io.dranode.agent.condition.Condition;
 import io.dranode.agent.devicehealth.Health;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.plugin.ConnectionState;
@@ -25,14 +26,18 @@ public final class Views {
       List<RejectedSocket> rejected,
       List<IgnoredSocket> ignored) {}
 
-  /** One driver: {@code GET /api/v1/plugins/{driver}}, {@code GetPlugin}. */
+  /**
+   * One driver: {@code GET /api/v1/plugins/{driver}}, {@code GetPlugin}. A driver without instances
+   * is shown while a pending wipe, a refused socket or slices of it remain.
+   */
   public record Driver(
       String driver,
       boolean usable,
       @Nullable String activeEndpoint,
       List<Instance> instances,
       @Nullable PendingWipe pendingWipe,
-      Map<Health, Integer> deviceHealth) {}
+      Map<Health, Integer> deviceHealth,
+      List<Condition> conditions) {}
 
   public record Instance(
       String endpoint,

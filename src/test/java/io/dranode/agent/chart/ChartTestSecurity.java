@@ -115,8 +115,6 @@ class ChartTestSecurity {
     RenderedChart chart = render("security.mode", "none");
 
     assertThat(chart.all("ClusterRole")).hasSize(1);
-    assertThat(chart.has("Role")).isFalse();
-    assertThat(chart.has("RoleBinding")).isFalse();
     assertThat(at(chart.one("ClusterRole"), "rules")).isEqualTo(SLICES_AND_NODES);
     assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
         .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
@@ -130,6 +128,36 @@ class ChartTestSecurity {
               "resources", List.of("resourceslices"),
               "verbs", List.of("get", "list", "watch", "delete")),
           Map.of("apiGroups", List.of(""), "resources", List.of("nodes"), "verbs", List.of("get")));
+
+  /** Events about the Node live in "default": a Role there, with the two verbs the agent uses. */
+  @Test
+  void eventsAreWrittenWithARoleInTheDefaultNamespaceOnly() {
+    RenderedChart chart = render();
+
+    Map<String, Object> role = chart.one("Role");
+    assertThat(at(role, "metadata.namespace")).isEqualTo("default");
+    assertThat(at(role, "rules"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "apiGroups", List.of(""),
+                    "resources", List.of("events"),
+                    "verbs", List.of("create", "patch"))));
+    Map<String, Object> binding = chart.one("RoleBinding");
+    assertThat(at(binding, "metadata.namespace")).isEqualTo("default");
+    assertThat(at(binding, "roleRef.name")).isEqualTo(at(role, "metadata.name"));
+    assertThat(at(binding, "subjects"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "kind",
+                    "ServiceAccount",
+                    "name",
+                    at(chart.daemonSetPod(), "serviceAccountName"),
+                    "namespace",
+                    RenderedChart.NAMESPACE)));
+    assertThat(render("agent.events.enabled", "false").has("Role")).isFalse();
+  }
 
   @Test
   void rootWithoutPrivilegesOrCapabilities() {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.testing.ManualScheduler;
 import io.dranode.agent.testing.MutableClock;
+import io.dranode.agent.testing.Notification;
 import io.dranode.example.ExampleDriver;
 import io.dranode.example.ExampleDriverConfig;
 import io.dranode.example.ShortTempDir;
@@ -78,6 +79,8 @@ class ObservabilityFlowTest {
       "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"HEALTHY\"}";
   private static final String UNHEALTHY =
       "dra_agent_devices{driver=\"" + DRIVER + "\",health=\"UNHEALTHY\"}";
+  private static final String WIPE_FAILURES =
+      "dra_agent_resourceslice_wipe_failed_attempts{driver=\"" + DRIVER + "\"}";
   private static final KubernetesMockServer API;
 
   @TempDir(factory = ShortTempDir.class)
@@ -177,14 +180,26 @@ class ObservabilityFlowTest {
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"failed\"}", 0.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"dry-run\"}", 0.0)
           .containsEntry("dra_agent_resourceslices_deleted_total", 0.0)
-          .containsEntry("dra_agent_wipe_duration_seconds_count", 0.0);
+          .containsEntry("dra_agent_wipe_duration_seconds_count", 0.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 0.0)
+          .doesNotContainKey(WIPE_FAILURES);
 
       // A driver registers over its Unix sockets and publishes its slice.
       ExampleDriver driver =
           new ExampleDriver(ExampleDriverConfig.of(DRIVER, root, 2, NODE).withClient(client))
               .start();
       try {
-        assertThat(driver.awaitRegistered(WAIT)).as("told it is registered").isTrue();
+        // Time is the test's: a registration retry (a slow first GetInfo) runs as time is moved.
+        await()
+            .atMost(WAIT)
+            .until(
+                () -> {
+                  scheduler.advance(Duration.ofMillis(100));
+                  return driver
+                      .lastRegistrationStatus()
+                      .map(Notification::registered)
+                      .orElse(false);
+                });
         await().atMost(WAIT).until(() -> pluginCounts().equals(List.of(1, 1)));
         assertThat(slicesOf(client)).hasSize(1);
 
@@ -200,6 +215,15 @@ class ObservabilityFlowTest {
         // Its two devices, as its health stream reports them.
         await().atMost(WAIT).until(() -> Double.valueOf(2.0).equals(metrics().get(HEALTHY)));
         assertThat(metrics()).containsEntry(UNHEALTHY, 0.0);
+        // Its conditions, one series per status: 1 for the current one, 0 for the others.
+        scheduler.runDue();
+        await().atMost(WAIT).until(() -> metrics().containsKey(condition("Connected", "True")));
+        assertThat(metrics())
+            .containsEntry(condition("Connected", "True"), 1.0)
+            .containsEntry(condition("Connected", "False"), 0.0)
+            .containsEntry(condition("Connected", "Unknown"), 0.0)
+            .containsEntry(condition("Registered", "True"), 1.0)
+            .containsEntry(condition("SlicesPublished", "True"), 1.0);
         assertThat(status("/actuator/health/liveness")).isEqualTo("UP");
         assertThat(status("/actuator/health/readiness")).isEqualTo("UP");
       } finally {
@@ -217,6 +241,8 @@ class ObservabilityFlowTest {
           .containsEntry("dra_agent_drivers_usable", 0.0)
           .containsEntry("dra_agent_deregistrations_total", 1.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 0.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 1.0)
+          .containsEntry(WIPE_FAILURES, 0.0)
           .doesNotContainKey(HEALTHY);
       scheduler.advance(Duration.ofSeconds(29));
       assertThat(slicesOf(client)).hasSize(1);
@@ -226,18 +252,39 @@ class ObservabilityFlowTest {
       assertThat(slicesOf(client)).isEmpty();
       assertThat(wipes.pendingFor(DRIVER)).isEmpty();
 
+      // Nothing of the driver is left once the informer has seen the delete (on its own thread;
+      // the re-evaluation it asks for is a task on the test's scheduler): its condition series go.
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> {
+                scheduler.runDue();
+                return !metrics().containsKey(condition("Connected", "False"));
+              });
       Map<String, Double> wiped = metrics();
       assertThat(wiped)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"deleted\"}", 1.0)
           .containsEntry("dra_agent_resourceslice_wipes_total{result=\"failed\"}", 0.0)
           .containsEntry("dra_agent_resourceslices_deleted_total", 1.0)
           .containsEntry("dra_agent_wipe_duration_seconds_count", 1.0)
+          .containsEntry("dra_agent_resourceslice_wipes_pending", 0.0)
+          .doesNotContainKey(WIPE_FAILURES)
           .containsEntry("dra_agent_registrations_total{result=\"accepted\"}", 1.0);
       assertThat(status("/actuator/health/liveness")).isEqualTo("UP");
       assertThat(status("/actuator/health/readiness")).isEqualTo("UP");
       assertThat(component("draPlugins").get("status").asString()).isEqualTo("UP");
       assertThat(pluginCounts()).isEqualTo(List.of(0, 0));
     }
+  }
+
+  private static String condition(String type, String status) {
+    return "dra_agent_driver_condition{condition=\""
+        + type
+        + "\",driver=\""
+        + DRIVER
+        + "\",status=\""
+        + status
+        + "\"}";
   }
 
   private static List<ResourceSlice> slicesOf(KubernetesClient client) {

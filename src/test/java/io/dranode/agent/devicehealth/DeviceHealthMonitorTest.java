@@ -1,10 +1,12 @@
 package io.dranode.agent.devicehealth;
 
-import static io.dranode.agent.devicehealth.FakeHealthPlugin.Device.healthy;
-import static io.dranode.agent.devicehealth.FakeHealthPlugin.Device.unhealthy;
+import static io.dranode.agent.testing.PluginHealth.Device.healthy;
+import static io.dranode.agent.testing.PluginHealth.Device.unhealthy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.PluginHealth.Device;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,8 +51,8 @@ class DeviceHealthMonitorTest {
 
   @Test
   void streamsAndEachMessageReplacesTheWholeList() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.publish(List.of(healthy("gpu-1"), healthy("gpu-0")));
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().publish(List.of(healthy("gpu-1"), healthy("gpu-0")));
     h.register(DRIVER, plugin, V1);
 
     await()
@@ -61,19 +63,19 @@ class DeviceHealthMonitorTest {
         .isEqualTo(
             new DeviceHealthEntry(DRIVER, "pool", "gpu-0", Health.HEALTHY, h.clock.instant(), ""));
 
-    plugin.publish(List.of(healthy("gpu-2")));
+    plugin.health().publish(List.of(healthy("gpu-2")));
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).equals(List.of("gpu-2")));
-    assertThat(plugin.v1Calls).hasValue(1);
+    assertThat(plugin.health().v1Calls()).isEqualTo(1);
   }
 
   @Test
   void aDeviceSwitchedUnhealthyShowsUpInDevicesAndSummary() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.publish(List.of(healthy("gpu-0"), healthy("gpu-1")));
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().publish(List.of(healthy("gpu-0"), healthy("gpu-1")));
     h.register(DRIVER, plugin, V1);
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).size() == 2);
 
-    plugin.publish(List.of(healthy("gpu-0"), unhealthy("gpu-1", "ECC errors")));
+    plugin.health().publish(List.of(healthy("gpu-0"), unhealthy("gpu-1", "ECC errors")));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> count(DRIVER, Health.UNHEALTHY) == 1);
     assertThat(h.monitor.devices(DRIVER).get(1))
@@ -90,142 +92,144 @@ class DeviceHealthMonitorTest {
 
   @Test
   void aFailedStreamIsRetriedAfterTheInterval() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.failNext.set(2);
-    plugin.publish(List.of(healthy("gpu-0")));
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().failNext(2);
+    plugin.health().publish(List.of(healthy("gpu-0")));
     h.register(DRIVER, plugin, V1);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).equals(List.of("gpu-0")));
-    assertThat(plugin.v1Calls).hasValue(3);
+    assertThat(plugin.health().v1Calls()).isEqualTo(3);
 
     // A stream that breaks later is re-opened as well, and the list survives meanwhile.
-    plugin.failOpenStreams(Status.INTERNAL);
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.v1Calls.get() == 4);
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.openStreams() == 1);
+    plugin.health().failOpenStreams(Status.INTERNAL);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().v1Calls() == 4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().openStreams() == 1);
     assertThat(names(DRIVER)).containsExactly("gpu-0");
   }
 
   @Test
   void unimplementedEndsTheStreamForGood() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.unimplemented = true;
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().answerUnimplemented();
     h.register(DRIVER, plugin, V1);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.v1Calls.get() == 1);
-    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> plugin.v1Calls.get() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().v1Calls() == 1);
+    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> plugin.health().v1Calls() == 1);
 
     // Becoming connected again does not revive it either.
     h.store.setConnection(
-        DRIVER, plugin.socket.toString(), io.dranode.agent.plugin.ConnectionState.DISCONNECTED);
+        DRIVER, plugin.socket().toString(), io.dranode.agent.plugin.ConnectionState.DISCONNECTED);
     h.store.setConnection(
-        DRIVER, plugin.socket.toString(), io.dranode.agent.plugin.ConnectionState.CONNECTED);
-    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> plugin.v1Calls.get() == 1);
+        DRIVER, plugin.socket().toString(), io.dranode.agent.plugin.ConnectionState.CONNECTED);
+    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> plugin.health().v1Calls() == 1);
   }
 
   @Test
   void aTemporaryErrorKeepsRetryingWhereUnimplementedWouldStop() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.failNext.set(Integer.MAX_VALUE);
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().failNext(Integer.MAX_VALUE);
     h.register(DRIVER, plugin, V1);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.v1Calls.get() >= 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().v1Calls() >= 3);
   }
 
   @Test
   void v1IsUsedWhenAdvertisedAndV1alpha1Otherwise() throws Exception {
-    FakeHealthPlugin both = h.plugin("both", true, true);
-    both.publish(List.of(healthy("gpu-0")));
+    FakePlugin both = h.plugin("both", true, true);
+    both.health().publish(List.of(healthy("gpu-0")));
     h.register(DRIVER, both, V1);
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).size() == 1);
-    assertThat(both.v1Calls).hasValue(1);
-    assertThat(both.v1alpha1Calls).hasValue(0);
+    assertThat(both.health().v1Calls()).isEqualTo(1);
+    assertThat(both.health().v1alpha1Calls()).isEqualTo(0);
 
-    FakeHealthPlugin alpha = h.plugin("alpha", false, true);
-    alpha.publish(List.of(unhealthy("tpu-0", "hot")));
+    FakePlugin alpha = h.plugin("alpha", false, true);
+    alpha.health().publish(List.of(unhealthy("tpu-0", "hot")));
     h.register("tpu.example.com", alpha, V1ALPHA1);
     await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> count("tpu.example.com", Health.UNHEALTHY) == 1);
-    assertThat(alpha.v1alpha1Calls).hasValue(1);
-    assertThat(alpha.v1Calls).hasValue(0);
+    assertThat(alpha.health().v1alpha1Calls()).isEqualTo(1);
+    assertThat(alpha.health().v1Calls()).isEqualTo(0);
   }
 
   @Test
   void aNewerAdvertisingInstanceTakesTheStreamOver() throws Exception {
-    FakeHealthPlugin old = h.plugin("old", true, false);
-    old.publish(List.of(healthy("gpu-0")));
+    FakePlugin old = h.plugin("old", true, false);
+    old.health().publish(List.of(healthy("gpu-0")));
     h.register(DRIVER, old, V1);
-    await().atMost(Duration.ofSeconds(10)).until(() -> old.openStreams() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> old.health().openStreams() == 1);
 
-    FakeHealthPlugin next = h.plugin("new", true, false);
-    next.publish(List.of(healthy("gpu-0"), healthy("gpu-1")));
+    FakePlugin next = h.plugin("new", true, false);
+    next.health().publish(List.of(healthy("gpu-0"), healthy("gpu-1")));
     h.register(DRIVER, next, V1);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> old.cancelled.get() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> old.health().cancelled() == 1);
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).size() == 2);
-    assertThat(next.v1Calls).hasValue(1);
+    assertThat(next.health().v1Calls()).isEqualTo(1);
 
     // Removing the older instance does not touch the active stream.
     h.deregister(DRIVER, old);
-    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> next.cancelled.get() == 0);
-    assertThat(next.v1Calls).hasValue(1);
-    assertThat(old.v1Calls).hasValue(1);
+    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> next.health().cancelled() == 0);
+    assertThat(next.health().v1Calls()).isEqualTo(1);
+    assertThat(old.health().v1Calls()).isEqualTo(1);
   }
 
   @Test
   void theNewestInstanceWithoutHealthMeansNoStreamAndNoFallback() throws Exception {
-    FakeHealthPlugin old = h.plugin("old", true, false);
+    FakePlugin old = h.plugin("old", true, false);
     h.register(DRIVER, old, V1);
-    await().atMost(Duration.ofSeconds(10)).until(() -> old.openStreams() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> old.health().openStreams() == 1);
 
-    FakeHealthPlugin next = h.plugin("new", true, false); // serves it, does not advertise it
+    FakePlugin next = h.plugin("new", true, false); // serves it, does not advertise it
     h.register(DRIVER, next, null);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> old.cancelled.get() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> old.health().cancelled() == 1);
     await()
         .during(QUIET)
         .atMost(QUIET.plusSeconds(5))
-        .until(() -> next.v1Calls.get() == 0 && old.v1Calls.get() == 1);
+        .until(() -> next.health().v1Calls() == 0 && old.health().v1Calls() == 1);
   }
 
   @Test
   void deregisteringTheLastInstanceClosesTheStreamAndDropsTheDevices() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
-    plugin.publish(List.of(healthy("gpu-0")));
+    FakePlugin plugin = h.plugin("a", true, false);
+    plugin.health().publish(List.of(healthy("gpu-0")));
     h.register(DRIVER, plugin, V1);
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).size() == 1);
 
     h.deregister(DRIVER, plugin);
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.cancelled.get() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().cancelled() == 1);
     await().atMost(Duration.ofSeconds(10)).until(() -> h.monitor.devices().isEmpty());
     assertThat(h.monitor.summaries()).isEmpty();
   }
 
   @Test
   void stoppingTheMonitorCancelsItsStreamsBeforeTheChannelsClose() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
+    FakePlugin plugin = h.plugin("a", true, false);
     h.register(DRIVER, plugin, V1);
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.openStreams() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().openStreams() == 1);
 
     h.stopMonitor();
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.cancelled.get() == 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> plugin.health().cancelled() == 1);
     assertThat(h.monitor.isRunning()).isFalse();
     // Later store changes are ignored: no new stream.
-    FakeHealthPlugin next = h.plugin("b", true, false);
+    FakePlugin next = h.plugin("b", true, false);
     h.register(DRIVER, next, V1);
-    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> next.v1Calls.get() == 0);
+    await().during(QUIET).atMost(QUIET.plusSeconds(5)).until(() -> next.health().v1Calls() == 0);
   }
 
   @Test
   void aDeviceNotRefreshedWithinItsTimeoutIsUnknown() throws Exception {
-    FakeHealthPlugin plugin = h.plugin("a", true, false);
+    FakePlugin plugin = h.plugin("a", true, false);
     long now = h.clock.instant().getEpochSecond();
-    plugin.publish(
-        List.of(
-            new FakeHealthPlugin.Device("pool", "short", 1, now, 10, ""),
-            new FakeHealthPlugin.Device("pool", "default", 2, now, 0, "broken")));
+    plugin
+        .health()
+        .publish(
+            List.of(
+                new Device("pool", "short", 1, now, 10, ""),
+                new Device("pool", "default", 2, now, 0, "broken")));
     h.register(DRIVER, plugin, V1);
     await().atMost(Duration.ofSeconds(10)).until(() -> names(DRIVER).size() == 2);
 
@@ -245,24 +249,24 @@ class DeviceHealthMonitorTest {
         .isEqualTo(Instant.ofEpochSecond(now));
 
     // A fresh report makes them known again.
-    plugin.publish(List.of(new FakeHealthPlugin.Device("pool", "short", 1, 0, 10, "")));
+    plugin.health().publish(List.of(new Device("pool", "short", 1, 0, 10, "")));
     await().atMost(Duration.ofSeconds(10)).until(() -> count(DRIVER, Health.HEALTHY) == 1);
   }
 
   @Test
   void badValuesFromOneDriverNeverHarmAnother() throws Exception {
-    FakeHealthPlugin good = h.plugin("good", true, false);
-    good.publish(List.of(healthy("gpu-0")));
+    FakePlugin good = h.plugin("good", true, false);
+    good.health().publish(List.of(healthy("gpu-0")));
     h.register(DRIVER, good, V1);
 
-    FakeHealthPlugin bad = h.plugin("bad", true, false);
-    bad.publish(
-        List.of(
-            new FakeHealthPlugin.Device("p", "", 1, 0, 0, "no name"),
-            new FakeHealthPlugin.Device(
-                "p", "future", 1, Long.MAX_VALUE, Long.MAX_VALUE, "x".repeat(5000)),
-            new FakeHealthPlugin.Device("p", "past", 7, Long.MIN_VALUE, -5, ""),
-            new FakeHealthPlugin.Device("p", "n".repeat(300), 1, 0, 0, "")));
+    FakePlugin bad = h.plugin("bad", true, false);
+    bad.health()
+        .publish(
+            List.of(
+                new Device("p", "", 1, 0, 0, "no name"),
+                new Device("p", "future", 1, Long.MAX_VALUE, Long.MAX_VALUE, "x".repeat(5000)),
+                new Device("p", "past", 7, Long.MIN_VALUE, -5, ""),
+                new Device("p", "n".repeat(300), 1, 0, 0, "")));
     h.register("bad.example.com", bad, V1);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> h.monitor.devices().size() == 3);

@@ -2,7 +2,8 @@ package io.dranode.agent.devicehealth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dranode.agent.devicehealth.FakeHealthPlugin.Device;
+import io.dranode.agent.testing.PluginHealth;
+import io.dranode.agent.testing.PluginHealth.Device;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ class DeviceReportsTest {
   private static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
 
   private static DeviceReports.Batch v1(List<Device> devices) {
-    return DeviceReports.of(FakeHealthPlugin.v1(devices), NOW);
+    return DeviceReports.of(PluginHealth.v1(devices), NOW);
   }
 
   @Test
@@ -91,6 +92,6 @@ class DeviceReportsTest {
   void v1alpha1ReadsTheSameAsV1() {
     List<Device> devices = List.of(new Device("pool", "gpu-0", 2, NOW.getEpochSecond(), 7, "hot"));
 
-    assertThat(DeviceReports.of(FakeHealthPlugin.v1alpha1(devices), NOW)).isEqualTo(v1(devices));
+    assertThat(DeviceReports.of(PluginHealth.v1alpha1(devices), NOW)).isEqualTo(v1(devices));
   }
 }

@@ -16,13 +16,15 @@ import io.dranode.agent.api.v1.ListPluginsResponse;
 import io.dranode.agent.api.v1.PluginEvent;
 import io.dranode.agent.api.v1.WatchPluginsRequest;
 import io.dranode.agent.api.v1.WipeResult;
-import io.dranode.agent.devicehealth.FakeHealthPlugin;
 import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.event.EventBus;
 import io.dranode.agent.event.EventFeed;
 import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.testing.EventLoops;
+import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.PluginHealth.Device;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -38,9 +40,6 @@ import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,7 +97,7 @@ class InspectionServiceTest {
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ALWAYS)
   static Path root;
 
-  private static EventLoopGroup pluginGroup;
+  private static EventLoops pluginLoops;
 
   @Autowired PluginStore store;
   @Autowired EventBus events;
@@ -130,12 +129,12 @@ class InspectionServiceTest {
 
   @BeforeAll
   static void startPluginLoop() {
-    pluginGroup = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    pluginLoops = EventLoops.start(1, "test-plugin");
   }
 
   @AfterAll
-  static void stopPluginLoop() throws InterruptedException {
-    pluginGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
+  static void stopPluginLoop() {
+    pluginLoops.close();
   }
 
   @BeforeEach
@@ -157,8 +156,9 @@ class InspectionServiceTest {
     return dir.resolve("dra.sock").toString();
   }
 
-  private FakeHealthPlugin plugin(String endpoint, boolean v1) throws Exception {
-    FakeHealthPlugin plugin = FakeHealthPlugin.start(Path.of(endpoint), pluginGroup, v1, false);
+  private FakePlugin plugin(String endpoint, boolean v1) throws Exception {
+    FakePlugin plugin =
+        FakePlugin.at(Path.of(endpoint), pluginLoops.group()).health(v1, false).start();
     closeAfter.add(plugin);
     return plugin;
   }
@@ -360,11 +360,10 @@ class InspectionServiceTest {
   @Test
   void listDeviceHealthShowsWhatTheDriverStreams() throws Exception {
     String endpoint = endpoint("health");
-    FakeHealthPlugin plugin = plugin(endpoint, true);
-    plugin.publish(
-        List.of(
-            FakeHealthPlugin.Device.healthy("gpu-0"),
-            FakeHealthPlugin.Device.unhealthy("gpu-1", "ECC errors")));
+    FakePlugin plugin = plugin(endpoint, true);
+    plugin
+        .health()
+        .publish(List.of(Device.healthy("gpu-0"), Device.unhealthy("gpu-1", "ECC errors")));
     register("health.example.com", endpoint, "v1.DRAResourceHealth");
 
     await()

@@ -3,100 +3,76 @@ package io.dranode.agent.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dranode.agent.config.TestChannels;
-import io.dranode.agent.config.UnixChannels;
-import io.dranode.agent.event.EventBus;
-import io.dranode.agent.testing.DraEndpoints;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Clock;
+import io.dranode.agent.testing.AgentRig;
+import java.io.IOException;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /** The connection monitor against real endpoints on Unix sockets. */
 class PluginConnectionsTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-  private Path dir;
-  private DraEndpoints endpoints;
-  private UnixChannels channels;
-  private PluginStore store;
+  private AgentRig rig;
   private PluginConnections connections;
 
   @BeforeEach
   void setUp() throws Exception {
-    dir = Files.createTempDirectory(Path.of("/tmp"), "pc");
-    endpoints = new DraEndpoints();
-    executor.setCorePoolSize(2);
-    executor.setThreadNamePrefix("test-grpc-");
-    executor.initialize();
-    channels =
-        TestChannels.create(
-            new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory()), executor);
-    store = new PluginStore(new EventBus(), Clock.systemUTC(), List.of());
-    connections = new PluginConnections(store, channels);
+    rig = new AgentRig();
+    connections = rig.stopsWith(new PluginConnections(rig.store, rig.channels));
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    connections.stop();
-    channels.close();
-    endpoints.close();
-    executor.shutdown();
-    try (Stream<Path> tree = Files.walk(dir)) {
-      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
+    rig.close();
   }
 
   private ConnectionState connection(String driver) {
-    return store.driver(driver).orElseThrow().instances().get(0).connection();
+    return rig.store.driver(driver).orElseThrow().instances().get(0).connection();
   }
 
   private void register(String driver, String endpoint) {
-    store.register(driver, endpoint, dir.resolve(driver + "-reg.sock"), "v1.DRAPlugin", null);
+    rig.store.register(
+        driver, endpoint, rig.root.resolve(driver + "-reg.sock"), "v1.DRAPlugin", null);
+  }
+
+  /** A DRA endpoint that serves nothing: its channel only has to connect. */
+  private String endpoint(String name) throws IOException {
+    return rig.plugin(rig.root.resolve(name)).start().socket().toString();
   }
 
   @Test
-  void aRegisteredInstanceIsConnected() {
+  void aRegisteredInstanceIsConnected() throws IOException {
     connections.start();
-    register("a.example.com", endpoints.serve(dir.resolve("a.sock")));
+    register("a.example.com", endpoint("a.sock"));
 
     await().atMost(WAIT).until(() -> connection("a.example.com") == ConnectionState.CONNECTED);
   }
 
   /** A context that is stopped and started again (a refresh) must still connect new instances. */
   @Test
-  void afterAStopAndAStartNewInstancesAreStillConnected() {
+  void afterAStopAndAStartNewInstancesAreStillConnected() throws IOException {
     connections.start();
     connections.stop();
     connections.start();
 
-    register("b.example.com", endpoints.serve(dir.resolve("b.sock")));
+    register("b.example.com", endpoint("b.sock"));
 
     await().atMost(WAIT).until(() -> connection("b.example.com") == ConnectionState.CONNECTED);
   }
 
   /** An instance recorded while the monitor was stopped gets its channel when it starts. */
   @Test
-  void instancesRegisteredWhileStoppedAreConnectedAtStart() {
-    register("c.example.com", endpoints.serve(dir.resolve("c.sock")));
+  void instancesRegisteredWhileStoppedAreConnectedAtStart() throws IOException {
+    register("c.example.com", endpoint("c.sock"));
     assertThat(connection("c.example.com")).isEqualTo(ConnectionState.CONNECTING);
 
     connections.start();
 
     await().atMost(WAIT).until(() -> connection("c.example.com") == ConnectionState.CONNECTED);
-    assertThat(connections.channel("c.example.com", dir.resolve("c.sock").toString())).isPresent();
+    assertThat(connections.channel("c.example.com", rig.root.resolve("c.sock").toString()))
+        .isPresent();
   }
 }

@@ -1,9 +1,7 @@
 package io.dranode.agent.registration;
 
-import static io.dranode.agent.registration.RegistrationRig.WAIT;
 import static io.dranode.agent.registration.RegistrationRig.dra;
 import static io.dranode.agent.registration.RegistrationRig.info;
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
@@ -12,12 +10,10 @@ import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
-import io.dranode.agent.proto.pluginregistration.RegistrationStatus;
-import io.grpc.Server;
+import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.Notification;
+import io.dranode.agent.testing.PluginRegistration;
 import io.grpc.Status;
-import io.grpc.netty.NettyServerBuilder;
-import io.netty.channel.epoll.EpollServerDomainSocketChannel;
-import io.netty.channel.unix.DomainSocketAddress;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -61,7 +57,7 @@ class MisbehavingPluginsTest {
 
   @BeforeEach
   void startWithOneGoodPlugin() throws IOException {
-    rig = new RegistrationRig(Mode.REGISTRAR, Duration.ofSeconds(1));
+    rig = RegistrationRig.watching(Mode.REGISTRAR, Duration.ofSeconds(1));
     good = rig.serve("good-reg.sock", dra(GOOD, rig.endpoint("good"), V1));
     rig.awaitDriver(GOOD);
   }
@@ -197,14 +193,14 @@ class MisbehavingPluginsTest {
   void aWrongAnswerIsRefusedWithAReason(Answer answer) throws Exception {
     FakePlugin bad = rig.serve("bad-reg.sock", answer.info().apply(rig));
 
-    Rejection rejection = rig.awaitRejection(bad.socket, r -> !r.retrying());
+    Rejection rejection = rig.awaitRejection(bad.socket(), r -> !r.retrying());
 
     assertThat(rejection.reason()).contains(answer.reason());
     assertSane(rejection.reason());
     assertThat(rejection.attempts()).isEqualTo(1);
-    RegistrationStatus status = nextNotification(bad);
-    assertThat(status.getPluginRegistered()).isFalse();
-    assertThat(status.getError()).isEqualTo(rejection.reason());
+    Notification status = bad.notifications().next();
+    assertThat(status.registered()).isFalse();
+    assertThat(status.error()).isEqualTo(rejection.reason());
     assertAgentUnharmed(0);
   }
 
@@ -220,41 +216,36 @@ class MisbehavingPluginsTest {
         // grpc-java reports an answer it cannot parse as CANCELLED on the client side.
         argumentSet(
             "driver name with invalid UTF-8",
-            invalidUtf8.toByteArray(),
-            null,
+            PluginRegistration.answeringBytes(invalidUtf8.toByteArray()),
             "Failed to read message"),
         argumentSet(
             "bytes that are no protobuf",
-            new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F},
-            null,
+            PluginRegistration.answeringBytes(
+                new byte[] {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F}),
             "Failed to read message"),
         argumentSet(
             "a truncated message",
-            Arrays.copyOf(validBytes, validBytes.length - 3),
-            null,
+            PluginRegistration.answeringBytes(Arrays.copyOf(validBytes, validBytes.length - 3)),
             "Failed to read message"),
         argumentSet(
             "GetInfo fails with PERMISSION_DENIED",
-            null,
-            Status.PERMISSION_DENIED.withDescription("go away"),
+            PluginRegistration.failing(Status.PERMISSION_DENIED.withDescription("go away")),
             "PERMISSION_DENIED: go away"),
         argumentSet(
             "GetInfo fails with a 4 KB description full of control characters",
-            null,
-            Status.INTERNAL.withDescription(("\u001b[2J\r\n2026-01-01 INFO forged ").repeat(128)),
+            PluginRegistration.failing(
+                Status.INTERNAL.withDescription(
+                    ("\u001b[2J\r\n2026-01-01 INFO forged ").repeat(128))),
             "INTERNAL"));
   }
 
   @ParameterizedTest
   @MethodSource("rawAnswers")
-  void aMalformedAnswerIsRetriedWithAReason(byte[] answer, Status error, String reason)
+  void aMalformedAnswerIsRetriedWithAReason(PluginRegistration answer, String reason)
       throws Exception {
-    RawRegistrationPlugin bad =
-        rig.own(
-            RawRegistrationPlugin.start(
-                rig.registry.resolve("raw-reg.sock"), rig.serverGroup, answer, error, true));
+    FakePlugin bad = rig.serveAt(rig.registry.resolve("raw-reg.sock"), answer);
 
-    Rejection rejection = rig.awaitRejection(bad.socket, r -> r.attempts() >= 2);
+    Rejection rejection = rig.awaitRejection(bad.socket(), r -> r.attempts() >= 2);
 
     // A plugin that answers garbage may be restarting: retried with backoff, like the kubelet.
     assertThat(rejection.retrying()).isTrue();
@@ -266,20 +257,17 @@ class MisbehavingPluginsTest {
 
   @Test
   void aPluginThatCannotHearItsStatusIsStillRegistered() throws Exception {
-    RawRegistrationPlugin deaf =
-        rig.own(
-            RawRegistrationPlugin.start(
-                rig.registry.resolve("deaf-reg.sock"),
-                rig.serverGroup,
-                dra("deaf.example.com", rig.endpoint("deaf"), V1).toByteArray(),
-                null,
-                false));
+    FakePlugin deaf =
+        rig.serveAt(
+            rig.registry.resolve("deaf-reg.sock"),
+            PluginRegistration.answering(dra("deaf.example.com", rig.endpoint("deaf"), V1))
+                .withoutNotify());
 
     DriverView view = rig.awaitDriver("deaf.example.com");
 
     assertThat(view.instances())
         .extracting(PluginInstance::registrationSocket)
-        .containsExactly(deaf.socket);
+        .containsExactly(deaf.socket());
     assertThat(rig.store.rejections()).isEmpty();
     assertAgentUnharmed(1);
   }
@@ -287,15 +275,15 @@ class MisbehavingPluginsTest {
   @Test
   void aGetInfoThatHangsTimesOutAndIsRetried() throws Exception {
     FakePlugin hanging = rig.serve("hang-reg.sock", dra("hang.example.com", rig.endpoint("h"), V1));
-    hanging.hang();
+    hanging.registration().hang();
 
-    Rejection rejection = rig.awaitRejection(hanging.socket, r -> r.attempts() >= 2);
+    Rejection rejection = rig.awaitRejection(hanging.socket(), r -> r.attempts() >= 2);
 
     assertThat(rejection.retrying()).isTrue();
     assertThat(rejection.reason()).contains("DEADLINE_EXCEEDED");
-    assertThat(hanging.getInfoCalls.get()).isGreaterThanOrEqualTo(2);
+    assertThat(hanging.registration().getInfoCalls()).isGreaterThanOrEqualTo(2);
     assertAgentUnharmed(0);
-    hanging.release();
+    hanging.registration().release();
   }
 
   @Test
@@ -348,33 +336,22 @@ class MisbehavingPluginsTest {
 
   @Test
   void aGrpcServerWithoutTheRegistrationServiceIsRefused() throws Exception {
-    Path socket = rig.registry.resolve("other-reg.sock");
-    Server other =
-        NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .channelType(EpollServerDomainSocketChannel.class)
-            .bossEventLoopGroup(rig.serverGroup)
-            .workerEventLoopGroup(rig.serverGroup)
-            .directExecutor()
-            .build()
-            .start();
-    try {
-      Rejection rejection = rig.awaitRejection(socket, r -> !r.retrying());
+    FakePlugin other = rig.serveNothingAt(rig.registry.resolve("other-reg.sock"));
 
-      assertThat(rejection.reason()).contains("UNIMPLEMENTED");
-      assertAgentUnharmed(0);
-    } finally {
-      other.shutdownNow().awaitTermination(5, SECONDS);
-    }
+    Rejection rejection = rig.awaitRejection(other.socket(), r -> !r.retrying());
+
+    assertThat(rejection.reason()).contains("UNIMPLEMENTED");
+    assertAgentUnharmed(0);
   }
 
   @Test
   void aSecondSocketClaimingARegisteredEndpointIsRefused() throws Exception {
     FakePlugin thief = rig.serve("thief-reg.sock", dra(GOOD, rig.endpoint("good"), V1));
 
-    Rejection rejection = rig.awaitRejection(thief.socket, r -> !r.retrying());
+    Rejection rejection = rig.awaitRejection(thief.socket(), r -> !r.retrying());
 
     assertThat(rejection.reason()).contains("already registered");
-    assertThat(nextNotification(thief).getPluginRegistered()).isFalse();
+    assertThat(thief.notifications().next().registered()).isFalse();
     assertAgentUnharmed(0);
   }
 
@@ -395,7 +372,7 @@ class MisbehavingPluginsTest {
                       rig.serveAt(
                           rig.root.resolve("outside/evil.sock"),
                           dra("evil.example.com", rig.endpoint("evil"), V1));
-                  Files.createSymbolicLink(at.resolve("link-reg.sock"), outside.socket);
+                  Files.createSymbolicLink(at.resolve("link-reg.sock"), outside.socket());
                 }),
         argumentSet(
             "a symbolic link to a folder outside the registry with a live plugin",
@@ -443,12 +420,12 @@ class MisbehavingPluginsTest {
    * expected extra drivers is, and a plugin that arrives now is registered.
    */
   private void assertAgentUnharmed(int extraDrivers) throws Exception {
-    assertThat(rig.handler.isRunning()).isTrue();
-    assertThat(rig.watcher.healthy()).isTrue();
+    assertThat(rig.handler().isRunning()).isTrue();
+    assertThat(rig.watcher().healthy()).isTrue();
     DriverView view = rig.store.driver(GOOD).orElseThrow();
     assertThat(view.instances())
         .extracting(PluginInstance::registrationSocket)
-        .containsExactly(good.socket);
+        .containsExactly(good.socket());
     assertThat(rig.store.drivers()).hasSize(1 + extraDrivers);
     String after = "after-" + Integer.toHexString(System.identityHashCode(this)) + ".example.com";
     rig.serve("after-reg.sock", dra(after, rig.endpoint("after"), V1));
@@ -461,15 +438,6 @@ class MisbehavingPluginsTest {
     assertThat(reason.chars().filter(Character::isISOControl).count())
         .as("control characters in %s", reason)
         .isZero();
-  }
-
-  private static RegistrationStatus nextNotification(FakePlugin plugin)
-      throws InterruptedException {
-    RegistrationStatus status = plugin.notifications.poll(WAIT.toSeconds(), SECONDS);
-    if (status == null) {
-      throw new AssertionError("no NotifyRegistrationStatus at " + plugin.socket);
-    }
-    return status;
   }
 
   private static String[] versions(int count, String prefix) {

@@ -4,83 +4,91 @@ import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.Mode;
-import io.dranode.agent.config.TestChannels;
-import io.dranode.agent.config.TestSchedulers;
-import io.dranode.agent.config.UnixChannels;
+import io.dranode.agent.config.AgentScheduler;
 import io.dranode.agent.event.AgentEvent;
-import io.dranode.agent.event.EventBus;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.proto.pluginregistration.PluginInfo;
+import io.dranode.agent.testing.AgentRig;
+import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.PluginRegistration;
 import io.dranode.agent.testing.TestProperties;
 import io.dranode.agent.watch.RegistryWatcher;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
 
 /**
- * The discovery and registration half of the agent, wired by hand as in the application (watcher →
- * handler → store) on a short temp folder under {@code /tmp}, with the production pool sizes, a
- * short {@code GetInfo} deadline and short retries. Fake plugins it serves are closed with it.
+ * The discovery and registration half of the agent on the {@link AgentRig}, wired as in the
+ * application (watcher → handler → store), with the production pool sizes, short retries and fake
+ * plugins in the registry folder. {@link #watching} starts both halves in the application's order;
+ * a test of the handler alone starts only the handler and reports sockets to it itself.
  */
 final class RegistrationRig implements AutoCloseable {
 
   static final Duration WAIT = Duration.ofSeconds(10);
 
+  /** The rig's clock stands still here: every timestamp it takes is this one. */
+  static final Instant NOW = AgentRig.START;
+
+  final AgentRig agent;
   final Path root;
   final Path registry;
-  final EventLoopGroup serverGroup;
-  final ThreadPoolTaskExecutor registrationExecutor;
   final PluginStore store;
-  final List<AgentEvent> events = new CopyOnWriteArrayList<>();
-  final RegistrationHandler handler;
-  final RegistryWatcher watcher;
+  final List<AgentEvent> events;
+  final ThreadPoolTaskExecutor registrationExecutor;
 
-  private final ThreadPoolTaskExecutor grpcExecutor;
   private final ThreadPoolTaskExecutor watchExecutor;
-  private final ThreadPoolTaskScheduler scheduler;
-  private final UnixChannels channels;
-  private final List<AutoCloseable> plugins = new ArrayList<>();
+  private @Nullable AgentProperties properties;
+  private @Nullable RegistrationHandler handler;
+  private @Nullable RegistryWatcher watcher;
 
-  RegistrationRig(Mode mode, Duration getInfoTimeout) throws IOException {
-    // Unix socket paths must stay under 108 bytes: a short folder right under /tmp.
-    root = Files.createTempDirectory(Path.of("/tmp"), "m");
+  /** Nothing runs yet: start the handler, and the watcher if the test wants one. */
+  RegistrationRig() throws IOException {
+    agent = new AgentRig();
+    root = agent.root;
     registry = Files.createDirectories(root.resolve("plugins_registry"));
-    serverGroup = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-    grpcExecutor = pool("dra-grpc-", 4);
-    registrationExecutor = pool("dra-register-", 4);
-    watchExecutor = pool("dra-watch-", 1);
-    scheduler = new ThreadPoolTaskScheduler();
-    scheduler.setPoolSize(2);
-    scheduler.setThreadNamePrefix("dra-scheduler-");
-    scheduler.initialize();
-    channels =
-        TestChannels.create(
-            new MultiThreadIoEventLoopGroup(
-                2, new DefaultThreadFactory("dra-grpc-io", true), EpollIoHandler.newFactory()),
-            grpcExecutor);
-    EventBus bus = new EventBus();
-    bus.subscribe(events::add);
-    store = new PluginStore(bus, Clock.systemUTC(), List.of());
-    AgentProperties properties =
+    store = agent.store;
+    events = agent.events;
+    registrationExecutor = agent.executor("register-", 4);
+    watchExecutor = agent.executor("watch-", 1);
+  }
+
+  /** The handler, then the watcher over it: both halves, in the application's order. */
+  static RegistrationRig watching(Mode mode, Duration getInfoTimeout) throws IOException {
+    RegistrationRig rig = new RegistrationRig();
+    rig.startHandler(mode, getInfoTimeout);
+    rig.startWatcher();
+    return rig;
+  }
+
+  /**
+   * A handler whose {@code GetInfo} gets 5 s: the first connection of the JVM (class loading) can
+   * take longer than the kubelet's 1 s.
+   */
+  RegistrationHandler startHandler(Mode mode) {
+    return startHandler(mode, Duration.ofSeconds(5));
+  }
+
+  RegistrationHandler startHandler(Mode mode, Duration getInfoTimeout) {
+    return startHandler(mode, getInfoTimeout, agent.scheduler);
+  }
+
+  /** A handler that schedules its retries on {@code retries}. */
+  RegistrationHandler startHandler(Mode mode, Duration getInfoTimeout, AgentScheduler retries) {
+    if (handler != null) {
+      throw new IllegalStateException("the handler is started already");
+    }
+    AgentProperties settings =
         TestProperties.of(
             "dra.agent.mode=" + mode.name().toLowerCase(Locale.ROOT),
             "dra.agent.kubelet-root-dir=" + root,
@@ -88,18 +96,45 @@ final class RegistrationRig implements AutoCloseable {
             "dra.agent.registration.notify-timeout=1s",
             "dra.agent.registration.retry-initial=50ms",
             "dra.agent.registration.retry-max=400ms");
-    handler =
-        new RegistrationHandler(
-            properties,
-            store,
-            new RegistrationClient(properties, channels),
-            TestSchedulers.on(scheduler, Clock.systemUTC()),
-            registrationExecutor,
-            Clock.systemUTC());
-    watcher = new RegistryWatcher(properties, handler, watchExecutor);
-    // The application's order: the handler before the watcher.
-    handler.start();
-    watcher.start();
+    RegistrationHandler started =
+        agent.start(
+            new RegistrationHandler(
+                settings,
+                store,
+                new RegistrationClient(settings, agent.channels),
+                retries,
+                registrationExecutor,
+                agent.clock));
+    properties = settings;
+    handler = started;
+    return started;
+  }
+
+  /**
+   * The real watcher, reporting to the handler. Spring starts a bean's dependencies first whatever
+   * their phases (and stops them last): the handler before the watcher.
+   */
+  RegistryWatcher startWatcher() {
+    if (properties == null || handler == null) {
+      throw new IllegalStateException("start the handler first");
+    }
+    RegistryWatcher started = agent.start(new RegistryWatcher(properties, handler, watchExecutor));
+    watcher = started;
+    return started;
+  }
+
+  RegistrationHandler handler() {
+    if (handler == null) {
+      throw new IllegalStateException("the handler is not started");
+    }
+    return handler;
+  }
+
+  RegistryWatcher watcher() {
+    if (watcher == null) {
+      throw new IllegalStateException("the watcher is not started");
+    }
+    return watcher;
   }
 
   /** A fake plugin answering {@code info}, its socket at {@code name} in the registry. */
@@ -108,15 +143,26 @@ final class RegistrationRig implements AutoCloseable {
   }
 
   FakePlugin serveAt(Path socket, PluginInfo info) throws IOException {
-    FakePlugin fake = FakePlugin.create(socket, info, serverGroup);
-    plugins.add(fake);
-    return fake.start();
+    return serveAt(socket, PluginRegistration.answering(info));
   }
 
-  /** Closes this with the rig. */
-  <T extends AutoCloseable> T own(T closeable) {
-    plugins.add(closeable);
-    return closeable;
+  FakePlugin serveAt(Path socket, PluginRegistration registration) throws IOException {
+    return appeared(agent.plugin(socket).registration(registration));
+  }
+
+  /** A gRPC server that serves nothing: no registration service either. */
+  FakePlugin serveNothingAt(Path socket) throws IOException {
+    return appeared(agent.plugin(socket));
+  }
+
+  /**
+   * Its socket appears only once it listens: a socket bound at its own name exists a moment before
+   * it accepts, and a watcher that sees it then gets a refused first dial (a retry, an attempt).
+   */
+  private static FakePlugin appeared(FakePlugin.Builder plugin) throws IOException {
+    FakePlugin started = plugin.startHidden();
+    started.link();
+    return started;
   }
 
   /** A DRA endpoint inside the kubelet root. */
@@ -158,34 +204,6 @@ final class RegistrationRig implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
-    watcher.stop();
-    handler.stop();
-    for (AutoCloseable plugin : plugins) {
-      plugin.close();
-    }
-    watchExecutor.shutdown();
-    registrationExecutor.shutdown();
-    scheduler.shutdown();
-    channels.close();
-    grpcExecutor.shutdown();
-    serverGroup
-        .shutdownGracefully(0, 1, TimeUnit.SECONDS)
-        .awaitUninterruptibly(5, TimeUnit.SECONDS);
-    try (Stream<Path> tree = Files.walk(root)) {
-      for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
-
-  private static ThreadPoolTaskExecutor pool(String prefix, int threads) {
-    ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-    executor.setCorePoolSize(threads);
-    executor.setMaxPoolSize(threads);
-    executor.setThreadNamePrefix(prefix);
-    executor.setAwaitTerminationSeconds(5);
-    executor.setDaemon(true);
-    executor.initialize();
-    return executor;
+    agent.close();
   }
 }

@@ -1,7 +1,6 @@
 package io.dranode.agent.registration;
 
 import static io.dranode.agent.registration.RegistrationRig.dra;
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +9,8 @@ import io.dranode.agent.event.AgentEvent;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.Rejection;
-import io.dranode.agent.proto.pluginregistration.RegistrationStatus;
+import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.PluginRegistration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -35,20 +34,16 @@ class RegistryBurstTest {
   static final String GOOD = "good.example.com";
 
   RegistrationRig rig;
-  @Nullable ManySocketsPlugin many;
 
   @BeforeEach
   void start() throws Exception {
-    rig = new RegistrationRig(Mode.REGISTRAR, Duration.ofSeconds(5));
+    rig = RegistrationRig.watching(Mode.REGISTRAR, Duration.ofSeconds(5));
     rig.serve("good-reg.sock", dra(GOOD, rig.endpoint("good"), "v1.DRAPlugin"));
     rig.awaitDriver(GOOD);
   }
 
   @AfterEach
   void close() throws Exception {
-    if (many != null) {
-      many.close();
-    }
     rig.close();
   }
 
@@ -58,14 +53,18 @@ class RegistryBurstTest {
     Path staging = Files.createDirectories(rig.root.resolve("s"));
     List<Path> bound =
         IntStream.range(0, BURST).mapToObj(i -> staging.resolve(i + ".sock")).toList();
-    many =
-        new ManySocketsPlugin(
-            bound,
-            rig.serverGroup,
-            socket -> {
-              String n = Path.of(socket).getFileName().toString().replace(".sock", "");
-              return dra("d" + n + ".example.com", rig.endpoint("d" + n), "v1.DRAPlugin");
-            });
+    // One server on all of them, each socket its own plugin: a thousand plugins, one server.
+    FakePlugin.Builder server =
+        rig.agent
+            .plugin(bound.get(0))
+            .registration(
+                PluginRegistration.answeringBySocket(
+                    socket -> {
+                      String n = socket.getFileName().toString().replace(".sock", "");
+                      return dra("d" + n + ".example.com", rig.endpoint("d" + n), "v1.DRAPlugin");
+                    }));
+    bound.subList(1, BURST).forEach(server::alsoAt);
+    FakePlugin many = server.start();
     List<Path> links = new ArrayList<>(BURST);
 
     long started = System.nanoTime();
@@ -82,7 +81,7 @@ class RegistryBurstTest {
     assertThat(drivers).hasSize(BURST + 1);
     assertThat(drivers).allSatisfy(d -> assertThat(d.instances()).hasSize(1));
     rig.awaitAttemptsFinished();
-    Map<String, Integer> notified = many.registeredNotifications();
+    Map<Path, Integer> notified = many.notifications().registeredBySocket();
     assertThat(notified).hasSize(BURST);
     assertThat(notified.values()).containsOnly(1);
     assertThat(events(AgentEvent.Type.REGISTERED)).isEqualTo(BURST + 1);
@@ -95,7 +94,7 @@ class RegistryBurstTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> rig.store.drivers().size() == 1);
     assertThat(rig.store.drivers()).extracting(DriverView::driver).containsExactly(GOOD);
     assertThat(events(AgentEvent.Type.DEREGISTERED)).isEqualTo(BURST);
-    assertThat(rig.watcher.healthy()).isTrue();
+    assertThat(rig.watcher().healthy()).isTrue();
   }
 
   /**
@@ -116,8 +115,8 @@ class RegistryBurstTest {
     int firstWon = 0;
 
     for (int round = 0; round < 25; round++) {
-      Files.createLink(a, first.socket);
-      Files.createLink(b, second.socket);
+      Files.createLink(a, first.socket());
+      Files.createLink(b, second.socket());
 
       await()
           .atMost(Duration.ofSeconds(10))
@@ -132,8 +131,8 @@ class RegistryBurstTest {
       assertThat(rig.rejectionOf(winner)).isEmpty();
       FakePlugin won = winner.equals(a) ? first : second;
       FakePlugin lost = winner.equals(a) ? second : first;
-      assertThat(notification(won).getPluginRegistered()).isTrue();
-      assertThat(notification(lost).getPluginRegistered()).isFalse();
+      assertThat(won.notifications().next().registered()).isTrue();
+      assertThat(lost.notifications().next().registered()).isFalse();
       firstWon += winner.equals(a) ? 1 : 0;
 
       Files.delete(a);
@@ -154,13 +153,5 @@ class RegistryBurstTest {
 
   private long events(AgentEvent.Type type) {
     return rig.events.stream().filter(e -> e.type() == type).count();
-  }
-
-  private static RegistrationStatus notification(FakePlugin plugin) throws InterruptedException {
-    RegistrationStatus status = plugin.notifications.poll(10, SECONDS);
-    if (status == null) {
-      throw new AssertionError("no NotifyRegistrationStatus at " + plugin.socket);
-    }
-    return status;
   }
 }

@@ -1,5 +1,6 @@
 package io.dranode.agent.registration;
 
+import static io.dranode.agent.registration.RegistrationRig.info;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dranode.agent.event.EventBus;
@@ -105,15 +106,6 @@ class UntrustedInputNeverTouchesWipesTest {
     assertThat(Stores.usable(store, LIVE)).isTrue();
     assertThat(store.liveDrivers()).containsExactly(LIVE);
     assertThat(store.rejections()).singleElement().extracting(Rejection::reason).isEqualTo(refusal);
-  }
-
-  static PluginInfo info(String type, String name, String endpoint, String... versions) {
-    return PluginInfo.newBuilder()
-        .setType(type)
-        .setName(name)
-        .setEndpoint(endpoint)
-        .addAllSupportedVersions(List.of(versions))
-        .build();
   }
 
   static String endpoint(String name) {

@@ -48,7 +48,10 @@ class ViewsAndProtoTest {
         Arguments.of(Views.Slice.class, Slice.getDescriptor()),
         Arguments.of(Views.Devices.class, ListDeviceHealthResponse.getDescriptor()),
         Arguments.of(Views.Device.class, DeviceHealthEntry.getDescriptor()),
-        Arguments.of(Views.Event.class, PluginEvent.getDescriptor()));
+        Arguments.of(Views.Event.class, PluginEvent.getDescriptor()),
+        Arguments.of(
+            io.dranode.agent.condition.Condition.class,
+            io.dranode.agent.api.v1.Condition.getDescriptor()));
   }
 
   @ParameterizedTest(name = "{0}")

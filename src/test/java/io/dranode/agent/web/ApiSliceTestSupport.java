@@ -3,6 +3,7 @@ package io.dranode.agent.web;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.event.EventBus;
@@ -62,6 +63,7 @@ abstract class ApiSliceTestSupport {
   @Autowired EventBus events;
   @MockitoBean PendingWipes wipes;
   @MockitoBean WipeHistory history;
+  @MockitoBean DriverConditions conditions;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 

@@ -10,6 +10,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.event.EventBus;
@@ -68,6 +69,7 @@ class PluginsControllerTest {
   @MockitoBean PendingWipes wipes;
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
+  @MockitoBean DriverConditions conditions;
   @MockitoBean SliceInventory inventory;
 
   @AfterEach

@@ -10,6 +10,7 @@ import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.WipeCause;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
 import io.dranode.agent.devicehealth.Health;
@@ -70,6 +71,7 @@ class PluginsViewFreshnessTest {
   @MockitoBean PendingWipes wipes;
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
+  @MockitoBean DriverConditions conditions;
   @MockitoBean SliceInventory inventory;
 
   @Test

@@ -11,13 +11,17 @@ import io.dranode.agent.proto.dra.v1.NodeUnprepareResourcesRequest;
 import io.dranode.agent.proto.dra.v1.NodeUnprepareResourcesResponse;
 import io.grpc.stub.StreamObserver;
 
-/** {@code k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin} over the shared {@link ClaimPreparation}. */
-final class DraPluginV1Service extends DRAPluginGrpc.DRAPluginImplBase {
+/**
+ * {@code k8s.io.kubelet.pkg.apis.dra.v1.DRAPlugin} over the shared {@link ClaimPreparation}; also
+ * served as {@code v1beta1}, whose messages are the same on the wire as long as the device's {@code
+ * share_id} (v1 only) stays unset, as it does here.
+ */
+final class DraPluginService extends DRAPluginGrpc.DRAPluginImplBase {
 
   private final ClaimPreparation claims;
   private final String poolName;
 
-  DraPluginV1Service(ClaimPreparation claims, String poolName) {
+  DraPluginService(ClaimPreparation claims, String poolName) {
     this.claims = claims;
     this.poolName = poolName;
   }
