@@ -7,6 +7,7 @@ import io.dranode.agent.condition.ConditionStatus;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.watch.RegistryWatcher;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,29 @@ class AgentHealth {
           .withDetail("sliceWatch", inventory.watching() ? "watching" : "not watching")
           .withDetail("slicesSynced", inventory.synced())
           .build();
+    };
+  }
+
+  /** Informs: whether quarantine is on, the API it found, its last failure. */
+  @Bean
+  HealthIndicator quarantineHealthIndicator(Quarantines quarantines) {
+    return () -> {
+      Health.Builder health = Health.up().withDetail("enabled", quarantines.enabled());
+      if (quarantines.enabled()) {
+        health.withDetail(
+            "deviceTaintRules",
+            switch (quarantines.api()) {
+              case UNKNOWN -> "not asked yet";
+              case V1 -> "resource.k8s.io/v1";
+              case V1BETA2 -> "resource.k8s.io/v1beta2";
+              case NONE -> "not served: quarantine is off";
+            });
+        String error = quarantines.lastError();
+        if (error != null) {
+          health.withDetail("lastError", error);
+        }
+      }
+      return health.build();
     };
   }
 

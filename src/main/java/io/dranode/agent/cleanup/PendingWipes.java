@@ -160,6 +160,10 @@ public class PendingWipes implements DriverStateListener, SmartLifecycle {
       if (stopped || !config.enabled() || entries.containsKey(driver)) {
         return;
       }
+      if (config.ignores(driver)) {
+        log.debug("No wipe of {}: it is in dra.agent.wipe.ignore-drivers ({})", driver, reason);
+        return;
+      }
       if (live.containsKey(driver)) {
         log.debug("No wipe of {}: it is {} ({})", driver, live.get(driver), reason);
         return;

@@ -16,9 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -97,11 +95,6 @@ public class SliceInventory implements SmartLifecycle {
     }
     byDriver.values().forEach(l -> l.sort(Comparator.comparing(s -> s.getMetadata().getName())));
     return byDriver;
-  }
-
-  /** Drivers that have at least one slice on this node. */
-  public Set<String> drivers() {
-    return new TreeSet<>(byDriver().keySet());
   }
 
   /**

@@ -264,12 +264,17 @@ public class SliceWiper {
         .getItems();
   }
 
-  /** The check that makes a wipe safe whatever the server did with the selectors. */
+  /**
+   * The check that makes a wipe safe whatever the server did with the selectors: this node's slice
+   * of this driver, and one that needs the driver's kubelet plugin (a slice that declares it needs
+   * none does not go stale when the plugin goes).
+   */
   static boolean belongs(ResourceSlice slice, String nodeName, String driver) {
     return slice.getSpec() != null
         && nodeName.equals(slice.getSpec().getNodeName())
         && driver.equals(slice.getSpec().getDriver())
         && slice.getMetadata() != null
-        && slice.getMetadata().getName() != null;
+        && slice.getMetadata().getName() != null
+        && !SweepExemptions.needsNoNodePlugin(slice);
   }
 }

@@ -38,7 +38,8 @@ public record AgentProperties(
     DeviceHealth deviceHealth,
     Security security,
     Diagnostics diagnostics,
-    Events events) {
+    Events events,
+    Quarantine quarantine) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
   public AgentProperties(
@@ -53,7 +54,8 @@ public record AgentProperties(
       @DefaultValue DeviceHealth deviceHealth,
       @DefaultValue Security security,
       @DefaultValue Diagnostics diagnostics,
-      @DefaultValue Events events) {
+      @DefaultValue Events events,
+      @DefaultValue Quarantine quarantine) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
     this.mode = mode;
@@ -69,6 +71,7 @@ public record AgentProperties(
     this.security = security;
     this.diagnostics = diagnostics;
     this.events = events;
+    this.quarantine = quarantine;
   }
 
   /** Who tells the plugin the registration result. */
@@ -133,6 +136,9 @@ public record AgentProperties(
    *     #PARALLEL_DELETES_MAX}); each delete is one round trip, so this divides a large wipe's
    *     time, while keeping the burst at the API server small (its default limit of mutating
    *     requests in flight is 200)
+   * @param ignoreDrivers drivers whose slices on this node are never wiped nor swept as orphans
+   *     (slices a central controller publishes with {@code nodeName} set, drivers that need no
+   *     kubelet plugin)
    */
   public record Wipe(
       @DefaultValue("true") boolean enabled,
@@ -141,7 +147,8 @@ public record AgentProperties(
       @DefaultValue("5m") Duration sweepInterval,
       @DefaultValue("1s") Duration retryInitial,
       @DefaultValue("5m") Duration retryMax,
-      @DefaultValue("16") int parallelDeletes) {
+      @DefaultValue("16") int parallelDeletes,
+      @DefaultValue List<String> ignoreDrivers) {
 
     /** Largest accepted {@code dra.agent.wipe.parallel-deletes}. */
     public static final int PARALLEL_DELETES_MAX = 64;
@@ -158,6 +165,18 @@ public record AgentProperties(
                 + ", got "
                 + parallelDeletes);
       }
+      for (String driver : ignoreDrivers) {
+        if (!KubernetesNames.isDriverName(driver)) {
+          throw new IllegalArgumentException(
+              "dra.agent.wipe.ignore-drivers: " + KubernetesNames.notADriverName(driver));
+        }
+      }
+      ignoreDrivers = List.copyOf(ignoreDrivers);
+    }
+
+    /** Whether this driver's slices are never wiped nor swept. */
+    public boolean ignores(String driver) {
+      return ignoreDrivers.contains(driver);
     }
   }
 
@@ -327,6 +346,27 @@ public record AgentProperties(
                 + coalesce);
       }
     }
+  }
+
+  /**
+   * Keeping new allocations off an unusable driver's devices during the grace period, with a {@code
+   * DeviceTaintRule} ({@code NoSchedule}) per pool of this node, until the driver is back or its
+   * slices are wiped.
+   *
+   * @param enabled whether the agent quarantines at all (off unless asked: it writes objects that
+   *     the scheduler obeys)
+   * @param pools {@code node}: only pools named like this node, which node-local drivers use and
+   *     the admission policy can check; {@code any}: every pool of this node's slices (weaker)
+   */
+  public record Quarantine(
+      @DefaultValue("false") boolean enabled, @DefaultValue("node") QuarantinePools pools) {}
+
+  /** Which pools a quarantine covers. */
+  public enum QuarantinePools {
+    /** Pools whose name is this node's name. */
+    NODE,
+    /** Every pool of this node's slices of the driver. */
+    ANY
   }
 
   private static String ipLiteral(String value) {

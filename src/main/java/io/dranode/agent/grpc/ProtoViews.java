@@ -142,6 +142,8 @@ final class ProtoViews {
         .setReason(wipe.reason())
         .setAttempts(wipe.attempts())
         .setLastError(orEmpty(wipe.lastError()))
+        .setQuarantined(wipe.quarantined())
+        .addAllTaintRules(wipe.taintRules())
         .build();
   }
 
@@ -161,10 +163,16 @@ final class ProtoViews {
         ListResourceSlicesResponse.newBuilder().setNode(view.node()).setSynced(view.synced());
     for (Views.DriverSlices driver : view.drivers()) {
       DriverSlices.Builder of =
-          DriverSlices.newBuilder().setDriver(driver.driver()).setServed(driver.served());
+          DriverSlices.newBuilder()
+              .setDriver(driver.driver())
+              .setServed(driver.served())
+              .setKeptBecause(orEmpty(driver.keptBecause()));
       for (Views.Slice slice : driver.slices()) {
         Slice.Builder one =
-            Slice.newBuilder().setName(slice.name()).setDeviceCount(slice.deviceCount());
+            Slice.newBuilder()
+                .setName(slice.name())
+                .setDeviceCount(slice.deviceCount())
+                .addAllSkipNodeOperations(slice.skipNodeOperations());
         if (slice.pool() != null) {
           one.setPool(slice.pool());
         }

@@ -42,6 +42,9 @@ public class PluginStore {
   private final Map<String, DriverState> states = new HashMap<>();
   private final Map<Path, Rejection> rejections = new TreeMap<>();
   private final Map<Path, IgnoredSocket> ignored = new TreeMap<>();
+  // Registration sockets seen whose plugin has not answered yet (or only failed transiently): a
+  // returning driver may be behind any of them.
+  private final Set<Path> unanswered = new TreeSet<>();
 
   public PluginStore(EventBus events, Clock clock, List<DriverStateListener> stateListeners) {
     this.events = events;
@@ -95,6 +98,7 @@ public class PluginStore {
       drivers.computeIfAbsent(driver, d -> new ArrayList<>()).add(instance);
       clearRejection(registrationSocket);
       ignored.remove(registrationSocket);
+      unanswered.remove(registrationSocket);
       listeners.forEach(l -> l.registered(instance));
       publish(AgentEvent.Type.REGISTERED, driver, endpoint, "service " + service);
       updateState(driver, "instance " + endpoint + " registered");
@@ -172,6 +176,9 @@ public class PluginStore {
     lock.lock();
     try {
       rejections.put(rejection.socket(), rejection);
+      if (!rejection.retrying()) {
+        unanswered.remove(rejection.socket());
+      }
       listeners.forEach(l -> l.rejected(rejection));
       String driver = rejection.driver();
       publish(
@@ -186,10 +193,34 @@ public class PluginStore {
     }
   }
 
+  /** Records that a registration socket appeared and its plugin is being asked who it is. */
+  public void awaitAnswer(Path socket) {
+    lock.lock();
+    try {
+      unanswered.add(socket);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How many registration sockets have not had a lasting answer yet (registered, refused, or of
+   * another type): their plugins may still turn out to be drivers whose slices are on this node.
+   */
+  public int unansweredSockets() {
+    lock.lock();
+    try {
+      return unanswered.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Records a socket of another plugin type (observer mode). */
   public void ignore(IgnoredSocket socket) {
     lock.lock();
     try {
+      unanswered.remove(socket.socket());
       clearRejection(socket.socket());
       ignored.put(socket.socket(), socket);
     } finally {
@@ -201,6 +232,7 @@ public class PluginStore {
   public void forgetSocket(Path socket) {
     lock.lock();
     try {
+      unanswered.remove(socket);
       clearRejection(socket);
       ignored.remove(socket);
     } finally {

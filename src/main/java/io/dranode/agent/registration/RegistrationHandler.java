@@ -135,6 +135,7 @@ class RegistrationHandler implements RegistryListener, SmartLifecycle, Registrat
       state.attempts = 0;
       state.backOff = null;
       state.seenAtNanos = System.nanoTime();
+      store.awaitAnswer(socket);
       submit(state, state.generation);
     }
   }

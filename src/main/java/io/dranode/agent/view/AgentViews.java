@@ -3,6 +3,7 @@ package io.dranode.agent.view;
 import io.dranode.agent.cleanup.PendingWipe;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.cleanup.WipeRecord;
 import io.dranode.agent.condition.Condition;
@@ -15,6 +16,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +36,10 @@ public class AgentViews {
   private final PendingWipes wipes;
   private final WipeHistory history;
   private final SliceInventory inventory;
+  private final SweepExemptions exemptions;
   private final DeviceHealthMonitor deviceHealth;
   private final DriverConditions conditions;
+  private final Quarantines quarantines;
   private final AgentProperties properties;
 
   public AgentViews(
@@ -43,15 +47,19 @@ public class AgentViews {
       PendingWipes wipes,
       WipeHistory history,
       SliceInventory inventory,
+      SweepExemptions exemptions,
       DeviceHealthMonitor deviceHealth,
       DriverConditions conditions,
+      Quarantines quarantines,
       AgentProperties properties) {
     this.store = store;
     this.wipes = wipes;
     this.history = history;
     this.inventory = inventory;
+    this.exemptions = exemptions;
     this.deviceHealth = deviceHealth;
     this.conditions = conditions;
+    this.quarantines = quarantines;
     this.properties = properties;
   }
 
@@ -90,14 +98,13 @@ public class AgentViews {
         false,
         null,
         List.of(),
-        wipes.pendingFor(name).map(AgentViews::pending).orElse(null),
+        wipes.pendingFor(name).map(this::pending).orElse(null),
         deviceHealth.summary(name),
         conditions.of(name));
   }
 
   private Views.Driver driver(DriverView view) {
-    Views.PendingWipe pending =
-        wipes.pendingFor(view.driver()).map(AgentViews::pending).orElse(null);
+    Views.PendingWipe pending = wipes.pendingFor(view.driver()).map(this::pending).orElse(null);
     return new Views.Driver(
         view.driver(),
         view.usable(),
@@ -135,13 +142,20 @@ public class AgentViews {
 
   public Views.Cleanups cleanups() {
     return new Views.Cleanups(
-        wipes.pending().stream().map(AgentViews::pending).toList(),
+        wipes.pending().stream().map(this::pending).toList(),
         history.recent().stream().map(AgentViews::recent).toList());
   }
 
-  private static Views.PendingWipe pending(PendingWipe wipe) {
+  private Views.PendingWipe pending(PendingWipe wipe) {
+    List<String> rules = quarantines.rules(wipe.driver());
     return new Views.PendingWipe(
-        wipe.driver(), wipe.dueAt(), wipe.reason(), wipe.attempts(), wipe.lastError());
+        wipe.driver(),
+        wipe.dueAt(),
+        wipe.reason(),
+        wipe.attempts(),
+        wipe.lastError(),
+        !rules.isEmpty(),
+        rules);
   }
 
   private static Views.Recent recent(WipeRecord record) {
@@ -164,7 +178,12 @@ public class AgentViews {
     List<Views.DriverSlices> drivers = new ArrayList<>();
     for (Map.Entry<String, List<ResourceSlice>> e : inventory.byDriver().entrySet()) {
       List<Views.Slice> slices = e.getValue().stream().map(AgentViews::slice).toList();
-      drivers.add(new Views.DriverSlices(e.getKey(), usable.contains(e.getKey()), slices));
+      drivers.add(
+          new Views.DriverSlices(
+              e.getKey(),
+              usable.contains(e.getKey()),
+              exemptions.keptBecause(e.getKey(), e.getValue()),
+              slices));
     }
     return new Views.Slices(properties.nodeName(), inventory.synced(), drivers);
   }
@@ -176,7 +195,10 @@ public class AgentViews {
         slice.getMetadata().getName(),
         pool == null ? null : pool.getName(),
         pool == null ? null : pool.getGeneration(),
-        devices == null ? 0 : devices.size());
+        devices == null ? 0 : devices.size(),
+        slice.getSpec().getSkipNodeOperations() == null
+            ? List.of()
+            : List.copyOf(slice.getSpec().getSkipNodeOperations()));
   }
 
   public Views.Devices devices() {

@@ -48,9 +48,21 @@ public final class Views {
       ConnectionState connection,
       Instant registeredAt) {}
 
-  /** A wipe that is due or being retried. */
+  /**
+   * A wipe that is due or being retried.
+   *
+   * @param quarantined whether the driver's devices on this node are tainted {@code NoSchedule}
+   *     meanwhile ({@code dra.agent.quarantine.enabled})
+   * @param taintRules the DeviceTaintRules that do it
+   */
   public record PendingWipe(
-      String driver, Instant dueAt, String reason, int attempts, @Nullable String lastError) {}
+      String driver,
+      Instant dueAt,
+      String reason,
+      int attempts,
+      @Nullable String lastError,
+      boolean quarantined,
+      List<String> taintRules) {}
 
   /** A registration socket whose plugin is not registered, and why. */
   public record RejectedSocket(
@@ -80,11 +92,22 @@ public final class Views {
 
   /**
    * @param served whether a usable driver serves these slices
+   * @param keptBecause why they are never swept nor wiped although the driver may have no instance
+   *     here; null when nothing exempts them
    */
-  public record DriverSlices(String driver, boolean served, List<Slice> slices) {}
+  public record DriverSlices(
+      String driver, boolean served, @Nullable String keptBecause, List<Slice> slices) {}
 
+  /**
+   * @param skipNodeOperations the node operations the slice declares its devices need not
+   *     (KEP-5945); empty for a slice that needs its driver's kubelet plugin
+   */
   public record Slice(
-      String name, @Nullable String pool, @Nullable Long generation, int deviceCount) {}
+      String name,
+      @Nullable String pool,
+      @Nullable Long generation,
+      int deviceCount,
+      List<String> skipNodeOperations) {}
 
   /** {@code GET /api/v1/devices/health}, {@code ListDeviceHealth}. */
   public record Devices(List<Device> devices) {}

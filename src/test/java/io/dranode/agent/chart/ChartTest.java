@@ -45,6 +45,8 @@ class ChartTest {
         "admissionPolicy.enabled=false",
         "security.mode=none,serviceMonitor.enabled=true",
         "security.tls.secretName=agent-tls,serviceMonitor.enabled=true,security.audiences[0]=x",
+        "quarantine.enabled=true,quarantine.pools=any",
+        "agent.wipe.ignoreDrivers[0]=nic.example.com,agent.wipe.ignoreDrivers[1]=fpga.example.com",
         "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         "extraEnv[0].name=LOGGING_LEVEL_IO_DRANODE,extraEnv[0].value=DEBUG",
         "priorityClassName=,kubeletDirsReadOnly=false,updateStrategy.rollingUpdate.maxUnavailable=25%"
@@ -69,7 +71,10 @@ class ChartTest {
     "agent.wipe.sweepInterval, soon,  at '/agent/wipe/sweepInterval'",
     "image.pullPolicy,      Sometimes, at '/image/pullPolicy'",
     "kubeletRootDir,        var/lib/kubelet, at '/kubeletRootDir'",
-    "updateStrategy.rollingUpdate.maxUnavailable, 0, at '/updateStrategy/rollingUpdate/maxUnavailable'"
+    "updateStrategy.rollingUpdate.maxUnavailable, 0, at '/updateStrategy/rollingUpdate/maxUnavailable'",
+    "quarantine.pools,      all,      at '/quarantine/pools'",
+    "quarantine.enabled,    yes,      at '/quarantine/enabled'",
+    "agent.wipe.ignoreDrivers[0], GPU_Example, at '/agent/wipe/ignoreDrivers/0'"
   })
   void schemaRejects(String key, String value, String message) {
     assertThatThrownBy(() -> RenderedChart.template(NAMESPACE, key, value).call())

@@ -129,6 +129,23 @@ class ChartTestSecurity {
               "verbs", List.of("get", "list", "watch", "delete")),
           Map.of("apiGroups", List.of(""), "resources", List.of("nodes"), "verbs", List.of("get")));
 
+  /** Quarantine adds the four verbs it uses on DeviceTaintRules, and only when it is on. */
+  @Test
+  void quarantineMayWriteDeviceTaintRulesOnlyWhenEnabled() {
+    Map<String, Object> devicetaintrules =
+        Map.of(
+            "apiGroups", List.of("resource.k8s.io"),
+            "resources", List.of("devicetaintrules"),
+            "verbs", List.of("create", "delete", "get", "list"));
+
+    RenderedChart quarantining = render("quarantine.enabled", "true");
+    assertThat(list(at(quarantining.named("ClusterRole", quarantining.fullname()), "rules")))
+        .contains(devicetaintrules);
+    RenderedChart chart = render();
+    assertThat(list(at(chart.named("ClusterRole", chart.fullname()), "rules")))
+        .noneMatch(rule -> String.valueOf(rule).contains("devicetaintrules"));
+  }
+
   /** Events about the Node live in "default": a Role there, with the two verbs the agent uses. */
   @Test
   void eventsAreWrittenWithARoleInTheDefaultNamespaceOnly() {

@@ -5,6 +5,7 @@ import static io.dranode.agent.chart.RenderedChart.list;
 import static io.dranode.agent.chart.RenderedChart.map;
 import static io.dranode.agent.chart.RenderedChart.render;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 import java.util.Map;
@@ -80,10 +81,31 @@ class ChartTestWorkload {
     assertThat(chart.env("DRA_AGENT_WIPE_DRY_RUN")).containsEntry("value", "false");
     assertThat(chart.env("DRA_AGENT_WIPE_DELAY")).containsEntry("value", "30s");
     assertThat(chart.env("DRA_AGENT_WIPE_SWEEP_INTERVAL")).containsEntry("value", "5m");
+    assertThat(chart.env("DRA_AGENT_QUARANTINE_ENABLED")).containsEntry("value", "false");
+    assertThat(chart.env("DRA_AGENT_QUARANTINE_POOLS")).containsEntry("value", "node");
+    assertThatThrownBy(() -> chart.env("DRA_AGENT_WIPE_IGNORE_DRIVERS"))
+        .as("no ignore list unless one is given")
+        .isInstanceOf(AssertionError.class);
     assertThat(chart.env("LOGGING_STRUCTURED_FORMAT_CONSOLE")).containsEntry("value", "ecs");
     // --set makes 1 a number; an EnvVar value must still render as the string "1"
     assertThat(chart.env("EXTRA")).containsEntry("value", "1");
     assertThat(at(chart.env("HOST_IP"), "valueFrom.fieldRef.fieldPath")).isEqualTo("status.hostIP");
+  }
+
+  /** A list value becomes the comma-separated form Spring binds to a list property. */
+  @Test
+  void theIgnoreListAndTheQuarantineReachTheAgent() {
+    RenderedChart chart =
+        render(
+            "agent.wipe.ignoreDrivers[0]", "nic.example.com",
+            "agent.wipe.ignoreDrivers[1]", "fpga.example.com",
+            "quarantine.enabled", "true",
+            "quarantine.pools", "any");
+
+    assertThat(chart.env("DRA_AGENT_WIPE_IGNORE_DRIVERS"))
+        .containsEntry("value", "nic.example.com,fpga.example.com");
+    assertThat(chart.env("DRA_AGENT_QUARANTINE_ENABLED")).containsEntry("value", "true");
+    assertThat(chart.env("DRA_AGENT_QUARANTINE_POOLS")).containsEntry("value", "any");
   }
 
   @Test

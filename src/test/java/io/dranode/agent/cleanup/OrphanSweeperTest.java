@@ -4,15 +4,19 @@ import static io.dranode.agent.cleanup.Slices.NODE;
 import static io.dranode.agent.cleanup.Slices.OTHER_NODE;
 import static io.dranode.agent.cleanup.Slices.slice;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.config.AgentProperties.FieldSelectors;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,7 +153,7 @@ class OrphanSweeperTest {
     Slices.create(client, slice("stray-1", NODE, "stray.example.com"));
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> synced.drivers().contains("stray.example.com"));
+        .until(() -> synced.byDriver().containsKey("stray.example.com"));
     h.scheduler.advance(SWEEP_INTERVAL);
     assertThat(h.wipes.pendingFor("stray.example.com"))
         .hasValueSatisfying(p -> assertThat(p.dueAt()).isEqualTo(h.clock.instant().plus(GRACE)));
@@ -170,12 +174,12 @@ class OrphanSweeperTest {
           private boolean registered;
 
           @Override
-          public Set<String> drivers() {
+          public Map<String, List<ResourceSlice>> byDriver() {
             if (!registered) {
               registered = true;
               h.connected(ORPHAN, "o1");
             }
-            return super.drivers();
+            return super.byDriver();
           }
         };
     startAndSync(racing);
@@ -203,8 +207,112 @@ class OrphanSweeperTest {
     assertThat(Slices.names(client)).hasSize(4);
   }
 
+  /**
+   * A returning driver whose plugin answers late (slow to start, or an agent short of CPU whose
+   * first GetInfo ran out of time): the start-up sweep waits for its socket and does not take its
+   * slices for orphans.
+   */
+  @Test
+  void theStartUpSweepWaitsForASocketThatHasNotAnsweredYet() {
+    h.connected(LIVE, "l1");
+    Path late = Path.of("/var/lib/kubelet/plugins_registry/" + ORPHAN + "-o1.sock");
+    h.store.awaitAnswer(late);
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+
+    h.scheduler.advance(GRACE.plusSeconds(5));
+    assertThat(h.wipes.pending()).isEmpty();
+
+    h.connected(ORPHAN, "o1"); // its registration finally goes through
+    h.scheduler.advance(Duration.ofSeconds(1));
+
+    assertThat(Slices.names(client)).contains("orphan-1", "orphan-2");
+    assertThat(h.history.recent()).isEmpty();
+    sweeper.stop();
+  }
+
+  /** A socket that never answers (a stale one) holds the start-up sweep one grace period only. */
+  @Test
+  void aSocketThatNeverAnswersHoldsTheStartUpSweepOneGracePeriodAtMost() {
+    h.store.awaitAnswer(Path.of("/var/lib/kubelet/plugins_registry/stale.sock"));
+    OrphanSweeper sweeper = sweeper(syncedInventory());
+    sweeper.start();
+
+    h.scheduler.advance(GRACE.plus(GRACE).minusSeconds(1));
+    assertThat(Slices.names(client)).contains("orphan-1");
+
+    h.scheduler.advance(Duration.ofSeconds(1));
+    assertThat(Slices.names(client)).doesNotContain("orphan-1", "orphan-2");
+    sweeper.stop();
+  }
+
+  /** A driver listed in dra.agent.wipe.ignore-drivers keeps its slices, registered or not. */
+  @Test
+  void slicesOfAnIgnoredDriverAreNeverSweptNorWiped() {
+    AgentProperties ignoring =
+        Slices.properties(
+            FieldSelectors.CLIENT, "dra.agent.wipe.ignore-drivers=" + ORPHAN + "," + LIVE);
+    h = new WipeHarness(client, ignoring);
+    h.connected(LIVE, "l1");
+    OrphanSweeper sweeper = sweeper(syncedInventory(), ignoring);
+    sweeper.start();
+
+    h.scheduler.advance(GRACE);
+    h.deregistered(LIVE, "l1");
+    h.scheduler.advance(GRACE.plus(SWEEP_INTERVAL));
+
+    assertThat(Slices.names(client)).hasSize(4);
+    assertThat(h.wipes.pending()).isEmpty();
+    assertThat(h.history.recent()).isEmpty();
+    sweeper.stop();
+  }
+
+  /**
+   * KEP-5945: a slice that declares its devices need no kubelet plugin is no orphan, and no wipe
+   * deletes it; a slice that skips only one of the two operations still needs the plugin.
+   */
+  @Test
+  void slicesThatNeedNoKubeletPluginAreNotOrphans() {
+    Slices.create(
+        client,
+        skipping(slice("central-1", NODE, "central.example.com"), "*"),
+        skipping(
+            slice("central-2", NODE, "central.example.com"),
+            "NodePrepareResources",
+            "NodeUnprepareResources"),
+        skipping(slice("orphan-3", NODE, ORPHAN), "*"),
+        skipping(slice("half-1", NODE, "half.example.com"), "NodeUnprepareResources"));
+    h.connected(LIVE, "l1");
+    SliceInventory synced = new SliceInventory(client, properties);
+    inventory = synced;
+    synced.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> synced.byDriver().size() == 4);
+    OrphanSweeper sweeper = sweeper(synced);
+
+    sweeper.start();
+    h.scheduler.advance(GRACE);
+
+    assertThat(Slices.names(client))
+        .containsExactlyInAnyOrder(
+            "live-1", "orphan-elsewhere", "central-1", "central-2", "orphan-3");
+    assertThat(h.history.recent())
+        .extracting(WipeRecord::driver, WipeRecord::deleted)
+        .containsExactlyInAnyOrder(tuple(ORPHAN, 2), tuple("half.example.com", 1));
+    sweeper.stop();
+  }
+
+  private static ResourceSlice skipping(ResourceSlice slice, String... operations) {
+    slice.getSpec().setSkipNodeOperations(List.of(operations));
+    return slice;
+  }
+
   private OrphanSweeper sweeper(SliceInventory source) {
-    return new OrphanSweeper(source, h.store, h.wipes, h.scheduler, h.clock, properties);
+    return sweeper(source, properties);
+  }
+
+  private OrphanSweeper sweeper(SliceInventory source, AgentProperties settings) {
+    return new OrphanSweeper(
+        source, new SweepExemptions(settings), h.store, h.wipes, h.scheduler, h.clock, settings);
   }
 
   private SliceInventory syncedInventory() {

@@ -104,7 +104,7 @@ class SliceInventoryTest {
         api.inject(Fault.NONE);
 
         await().atMost(Duration.ofSeconds(20)).until(inventory::synced);
-        assertThat(inventory.drivers()).containsExactly("a.example.com");
+        assertThat(inventory.byDriver()).containsOnlyKeys("a.example.com");
         assertThat(inventory.byDriver().get("a.example.com"))
             .extracting(s -> s.getMetadata().getName())
             .containsExactly("a-here");

@@ -2,6 +2,7 @@ package io.dranode.agent.web;
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
@@ -11,6 +12,7 @@ import io.dranode.agent.event.EventStreams;
 import io.dranode.agent.plugin.DriverView;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.time.Clock;
 import java.time.Instant;
@@ -33,7 +35,12 @@ import org.springframework.test.web.servlet.MockMvc;
  * that extend this share one application context.
  */
 @WebMvcTest(properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
-@Import({ApiSliceTestSupport.Beans.class, AgentViews.class, EventStreams.class})
+@Import({
+  ApiSliceTestSupport.Beans.class,
+  AgentViews.class,
+  SweepExemptions.class,
+  EventStreams.class
+})
 abstract class ApiSliceTestSupport {
 
   static final Instant NOW = Instant.parse("2026-11-27T10:15:30Z");
@@ -64,6 +71,7 @@ abstract class ApiSliceTestSupport {
   @MockitoBean PendingWipes wipes;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 

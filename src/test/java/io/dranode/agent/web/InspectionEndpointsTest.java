@@ -81,9 +81,32 @@ class InspectionEndpointsTest extends ApiSliceTestSupport {
         .andExpect(jsonPath("$.instances[0].registeredAt").value(NOW.toString()))
         .andExpect(jsonPath("$.pendingWipe.dueAt").value(DUE.toString()))
         .andExpect(jsonPath("$.pendingWipe.reason").value("instance gone"))
+        .andExpect(jsonPath("$.pendingWipe.quarantined").value(false))
+        .andExpect(jsonPath("$.pendingWipe.taintRules", hasSize(0)))
         .andExpect(jsonPath("$.deviceHealth.HEALTHY").value(3))
         .andExpect(jsonPath("$.deviceHealth.UNHEALTHY").value(1))
         .andExpect(jsonPath("$.deviceHealth.UNKNOWN").value(0));
+  }
+
+  @Test
+  void aQuarantinedPendingWipeNamesItsTaintRules() throws Exception {
+    gpuUsableWithDevices();
+    PendingWipe wipe =
+        new PendingWipe(GPU, WipeCause.DRIVER_UNUSABLE, DUE, "instance gone", 0, null);
+    when(wipes.pendingFor(GPU)).thenReturn(Optional.of(wipe));
+    when(wipes.pending()).thenReturn(List.of(wipe));
+    when(quarantines.rules(GPU)).thenReturn(List.of("worker-gpu.example.com-worker-0123456789"));
+
+    mvc.perform(get("/api/v1/plugins/{driver}", GPU))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.pendingWipe.quarantined").value(true))
+        .andExpect(
+            jsonPath("$.pendingWipe.taintRules[0]")
+                .value("worker-gpu.example.com-worker-0123456789"));
+    mvc.perform(get("/api/v1/cleanups"))
+        .andExpect(status().isOk())
+        .andExpect(jsonPath("$.pending[0].quarantined").value(true))
+        .andExpect(jsonPath("$.pending[0].taintRules", hasSize(1)));
   }
 
   @Test

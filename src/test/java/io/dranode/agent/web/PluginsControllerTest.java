@@ -9,6 +9,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
@@ -20,6 +21,7 @@ import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginInstance;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,7 +41,7 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The JSON shape of {@code GET /api/v1/plugins}, read from a real store. */
-@Import(AgentViews.class)
+@Import({AgentViews.class, SweepExemptions.class})
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=observer"})
@@ -70,6 +72,7 @@ class PluginsControllerTest {
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
 
   @AfterEach

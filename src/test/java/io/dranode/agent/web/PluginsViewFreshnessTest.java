@@ -8,6 +8,7 @@ import com.jayway.jsonpath.JsonPath;
 import io.dranode.agent.cleanup.PendingWipe;
 import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
+import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeCause;
 import io.dranode.agent.cleanup.WipeHistory;
 import io.dranode.agent.condition.DriverConditions;
@@ -19,6 +20,7 @@ import io.dranode.agent.plugin.ConnectionState;
 import io.dranode.agent.plugin.IgnoredSocket;
 import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
+import io.dranode.agent.quarantine.Quarantines;
 import io.dranode.agent.view.AgentViews;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,7 +46,7 @@ import org.springframework.test.web.servlet.MvcResult;
  * PluginsJsonConverter}): every kind of change must show in the very next GET, and an unchanged
  * view must give the same bytes.
  */
-@Import(AgentViews.class)
+@Import({AgentViews.class, SweepExemptions.class})
 @WebMvcTest(
     controllers = PluginsController.class,
     properties = {"dra.agent.node-name=worker", "dra.agent.mode=registrar"})
@@ -72,6 +74,7 @@ class PluginsViewFreshnessTest {
   @MockitoBean DeviceHealthMonitor deviceHealth;
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
+  @MockitoBean Quarantines quarantines;
   @MockitoBean SliceInventory inventory;
 
   @Test
