@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * {@code grantedTtl}, a refusal for the shorter {@code refusedTtl}. Identical questions asked while
  * one is in flight share its review. Grants and refusals are kept apart, each bounded to {@code
  * size} entries (least recently used leaves first), so refusals never push out grants. Failures are
- * not cached: the next call asks again.
+ * not cached: a call that comes after a failure was answered asks again.
  */
 final class ReviewCache<K, V> {
 
@@ -59,8 +59,16 @@ final class ReviewCache<K, V> {
         return CompletableFuture.completedFuture(cached);
       }
       CompletableFuture<V> shared = inFlight.get(key);
-      if (shared != null) {
+      if (shared != null && !shared.isDone()) {
         return shared.copy();
+      }
+      if (shared != null) {
+        // Answered, but not settled yet: its first caller may be served before settle() runs.
+        @Nullable V answered = shared.isCompletedExceptionally() ? null : shared.join();
+        settle(key, shared, answered);
+        if (answered != null) {
+          return CompletableFuture.completedFuture(answered);
+        }
       }
       CompletableFuture<V> started = review.get();
       inFlight.put(key, started);
