@@ -13,14 +13,14 @@ import java.util.List;
  * literal YAML in the template (no template logic inside it); ChartTestAuth checks the rendered
  * role holds one rule with verb {@code get} only.
  */
-final class ChartReaderRole {
+public final class ChartReaderRole {
 
   static final Path TEMPLATE =
       Path.of("charts", "dra-node-agent", "templates", "clusterrole-reader.yaml");
 
   private ChartReaderRole() {}
 
-  static List<String> paths() {
+  public static List<String> paths() {
     List<String> lines;
     try {
       lines = Files.readAllLines(TEMPLATE);

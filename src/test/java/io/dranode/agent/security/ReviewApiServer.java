@@ -38,9 +38,9 @@ import org.jspecify.annotations.Nullable;
  * can be delayed (a timer of the mock's event loop, no blocked thread) or failed, and every review
  * is recorded with its arrival time, so that the number in flight can be judged at the server.
  */
-final class ReviewApiServer implements AutoCloseable {
+public final class ReviewApiServer implements AutoCloseable {
 
-  static final String NODE = "worker";
+  public static final String NODE = "worker";
   static final String TOKEN_REVIEWS = "/apis/authentication.k8s.io/v1/tokenreviews";
   static final String ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/subjectaccessreviews";
 
@@ -107,13 +107,13 @@ final class ReviewApiServer implements AutoCloseable {
   }
 
   /** A valid token of this user. */
-  ReviewApiServer token(String token, String user) {
+  public ReviewApiServer token(String token, String user) {
     users.put(token, user);
     return this;
   }
 
   /** Non-resource paths the user may {@code get}; {@code /api/v1/*} style prefixes allowed. */
-  ReviewApiServer grant(String user, String... paths) {
+  public ReviewApiServer grant(String user, String... paths) {
     grants.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).addAll(List.of(paths));
     return this;
   }

@@ -35,16 +35,16 @@ import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
  * certificate and send a bearer token of the test's choosing. System properties are restored on
  * {@link #close()}.
  */
-final class SecuredAgent implements AutoCloseable {
+public final class SecuredAgent implements AutoCloseable {
 
-  final ReviewApiServer api;
+  public final ReviewApiServer api;
   final Path root;
   private final Properties savedSystemProperties = new Properties();
   private final List<ManagedChannel> channels = new ArrayList<>();
   private @Nullable ConfigurableApplicationContext context;
   private @Nullable HttpClient http;
 
-  SecuredAgent() throws IOException {
+  public SecuredAgent() throws IOException {
     this(new ReviewApiServer(), null);
   }
 
@@ -62,7 +62,7 @@ final class SecuredAgent implements AutoCloseable {
   }
 
   /** Starts the agent in kubernetes mode; arguments win over the defaults here, as in a pod. */
-  SecuredAgent start(String... extraArgs) {
+  public SecuredAgent start(String... extraArgs) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -103,7 +103,7 @@ final class SecuredAgent implements AutoCloseable {
   }
 
   /** The management port; the HTTP port when the actuator shares it. */
-  int managementPort() {
+  public int managementPort() {
     String management = context().getEnvironment().getProperty("local.management.port");
     return management == null ? port() : Integer.parseInt(management);
   }
