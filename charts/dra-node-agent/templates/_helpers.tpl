@@ -83,3 +83,11 @@ Image reference: by digest when one is given, else by tag (default: the chart's 
 {{- define "dra-node-agent.pluginsDir" -}}
 {{- printf "%s/plugins" (trimSuffix "/" .Values.kubeletRootDir) }}
 {{- end }}
+
+{{/*
+Where the TLS Secret (security.tls.secretName) is mounted.
+*/}}
+{{- define "dra-node-agent.tlsDir" -}}
+/etc/dra-node-agent/tls
+{{- end }}
+

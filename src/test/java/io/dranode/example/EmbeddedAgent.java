@@ -86,6 +86,10 @@ public final class EmbeddedAgent implements AutoCloseable {
                 "--dra.agent.node-name=" + NODE,
                 "--dra.agent.wipe.delay=" + wipeDelay.toMillis() + "ms",
                 "--dra.agent.kubernetes.field-selectors=client",
+                // A laptop demo in security mode none: reachable from this machine only.
+                "--server.address=127.0.0.1",
+                "--management.server.address=127.0.0.1",
+                "--spring.grpc.server.address=127.0.0.1",
                 // the in-memory API logs every request at INFO
                 "--logging.level.io.fabric8.mockwebserver=WARN"));
     args.addAll(List.of(extraArgs));

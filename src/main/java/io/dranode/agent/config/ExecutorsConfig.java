@@ -6,6 +6,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -27,8 +28,8 @@ public class ExecutorsConfig {
   /** Bounded wait, at context close, for work that is already running. */
   static final int AWAIT_TERMINATION_SECONDS = 10;
 
-  /** Idle time after which a wipe or report thread ends. */
-  static final int WIPE_THREAD_KEEP_ALIVE_SECONDS = 5;
+  /** Idle time after which a wipe, report or review thread ends: an idle agent keeps none. */
+  static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
   @Bean
   Clock clock() {
@@ -88,7 +89,7 @@ public class ExecutorsConfig {
   ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
     ThreadPoolTaskExecutor executor = boundedPool("wipe-", properties.wipe().parallelDeletes());
     executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(WIPE_THREAD_KEEP_ALIVE_SECONDS);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
     return executor;
   }
 
@@ -101,7 +102,7 @@ public class ExecutorsConfig {
   ThreadPoolTaskExecutor reportExecutor() {
     ThreadPoolTaskExecutor executor = boundedPool("report-", 1);
     executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(WIPE_THREAD_KEEP_ALIVE_SECONDS);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
     return executor;
   }
 
@@ -109,6 +110,21 @@ public class ExecutorsConfig {
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor streamExecutor() {
     return boundedPool("stream-", 2);
+  }
+
+  /**
+   * TokenReviews and SubjectAccessReviews ({@code dra.agent.security.mode=kubernetes} only): one
+   * thread per review allowed in flight, so no review waits in a queue; the callers never wait for
+   * a thread of this pool (see {@code io.dranode.agent.security.ReviewRunner}).
+   */
+  @Bean(destroyMethod = "shutdown")
+  @ConditionalOnProperty(prefix = "dra.agent.security", name = "mode", havingValue = "kubernetes")
+  ThreadPoolTaskExecutor reviewExecutor(AgentProperties properties) {
+    ThreadPoolTaskExecutor executor =
+        boundedPool("review-", properties.security().maxReviewsInFlight());
+    executor.setAllowCoreThreadTimeOut(true);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
+    return executor;
   }
 
   /** The blocking directory watch loop. */
@@ -132,7 +148,7 @@ public class ExecutorsConfig {
   }
 
   private static ThreadPoolTaskExecutor boundedPool(String name, int threads) {
-    ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+    ThreadPoolTaskExecutor executor = new ApplicationThreads();
     executor.setCorePoolSize(threads);
     executor.setMaxPoolSize(threads);
     executor.setThreadNamePrefix(THREAD_PREFIX + name);
@@ -141,5 +157,21 @@ public class ExecutorsConfig {
     executor.setAcceptTasksAfterContextClose(false);
     executor.setDaemon(true);
     return executor;
+  }
+
+  /**
+   * Threads with the application's class loader, not that of the thread that happened to start
+   * them: a pool thread started from a web request would otherwise carry the web server's class
+   * loader, and the server would report it as a leak when it stops.
+   */
+  private static final class ApplicationThreads extends ThreadPoolTaskExecutor {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Thread createThread(Runnable runnable) {
+      Thread thread = super.createThread(runnable);
+      thread.setContextClassLoader(ExecutorsConfig.class.getClassLoader());
+      return thread;
+    }
   }
 }

@@ -129,28 +129,10 @@ class ChartTestSecurity {
 
   @Test
   void clusterRoleGrantsExactlyWhatTheAgentUses() {
-    RenderedChart chart = render();
+    RenderedChart chart = render("security.mode", "none");
 
     assertThat(chart.all("ClusterRole")).hasSize(1);
-    assertThat(at(chart.one("ClusterRole"), "rules"))
-        .isEqualTo(
-            List.of(
-                Map.of(
-                    "apiGroups", List.of("resource.k8s.io"),
-                    "resources", List.of("resourceslices"),
-                    "verbs", List.of("get", "list", "watch", "delete")),
-                Map.of(
-                    "apiGroups", List.of(""),
-                    "resources", List.of("nodes"),
-                    "verbs", List.of("get")),
-                Map.of(
-                    "apiGroups", List.of("dra.dranode.io"),
-                    "resources", List.of("dranodes"),
-                    "verbs", List.of("get", "create", "patch")),
-                Map.of(
-                    "apiGroups", List.of("dra.dranode.io"),
-                    "resources", List.of("dranodes/status"),
-                    "verbs", List.of("get", "patch", "update"))));
+    assertThat(at(chart.one("ClusterRole"), "rules")).isEqualTo(BASE_RULES);
     assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
         .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
   }
@@ -160,12 +142,29 @@ class ChartTestSecurity {
   void clusterViewCanBeSwitchedOff() {
     RenderedChart chart = render("clusterView.enabled", "false");
 
-    assertThat(list(at(chart.one("ClusterRole"), "rules")))
+    assertThat(list(at(chart.named("ClusterRole", chart.fullname()), "rules")))
         .map(r -> map(r).get("apiGroups"))
         .doesNotContain(List.of("dra.dranode.io"));
     assertThat(chart.env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "false");
     assertThat(render().env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "true");
   }
+
+  /** The agent's own rules with the default cluster view; security.mode kubernetes adds the reviews (ChartTestAuth). */
+  static final List<Map<String, Object>> BASE_RULES =
+      List.of(
+          Map.of(
+              "apiGroups", List.of("resource.k8s.io"),
+              "resources", List.of("resourceslices"),
+              "verbs", List.of("get", "list", "watch", "delete")),
+          Map.of("apiGroups", List.of(""), "resources", List.of("nodes"), "verbs", List.of("get")),
+          Map.of(
+              "apiGroups", List.of("dra.dranode.io"),
+              "resources", List.of("dranodes"),
+              "verbs", List.of("get", "create", "patch")),
+          Map.of(
+              "apiGroups", List.of("dra.dranode.io"),
+              "resources", List.of("dranodes/status"),
+              "verbs", List.of("get", "patch", "update")));
 
   /** Quarantine adds the four verbs it uses on DeviceTaintRules, and only when it is on. */
   @Test
@@ -176,9 +175,11 @@ class ChartTestSecurity {
             "resources", List.of("devicetaintrules"),
             "verbs", List.of("create", "delete", "get", "list"));
 
-    assertThat(list(at(render("quarantine.enabled", "true").one("ClusterRole"), "rules")))
+    RenderedChart quarantining = render("quarantine.enabled", "true");
+    assertThat(list(at(quarantining.named("ClusterRole", quarantining.fullname()), "rules")))
         .contains(devicetaintrules);
-    assertThat(list(at(render().one("ClusterRole"), "rules")))
+    RenderedChart chart = render();
+    assertThat(list(at(chart.named("ClusterRole", chart.fullname()), "rules")))
         .noneMatch(rule -> String.valueOf(rule).contains("devicetaintrules"));
   }
 
