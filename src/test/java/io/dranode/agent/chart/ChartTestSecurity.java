@@ -149,7 +149,10 @@ class ChartTestSecurity {
     assertThat(render().env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "true");
   }
 
-  /** The agent's own rules with the default cluster view; security.mode kubernetes adds the reviews (ChartTestAuth). */
+  /**
+   * The agent's own rules with the default cluster view; security.mode kubernetes adds the reviews
+   * (ChartTestAuth).
+   */
   static final List<Map<String, Object>> BASE_RULES =
       List.of(
           Map.of(

@@ -114,6 +114,7 @@ class KubernetesModeTest {
         "/api/v1/cleanups",
         "/api/v1/resourceslices",
         "/api/v1/devices/health",
+        "/api/v1/node",
         "/v3/api-docs",
         "/v3/api-docs.yaml",
         "mgmt:/actuator/prometheus",
