@@ -12,6 +12,7 @@ import io.dranode.agent.api.v1.ListResourceSlicesRequest;
 import io.dranode.agent.api.v1.PluginEvent;
 import io.dranode.agent.api.v1.WatchPluginsRequest;
 import io.dranode.agent.plugin.PluginStore;
+import io.dranode.agent.testing.GrpcReflection;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewSpec;
 import io.grpc.MethodDescriptor;
@@ -21,9 +22,6 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -571,34 +569,12 @@ class KubernetesModeTest {
 
   /** The services the gRPC server lists by reflection, asked with this token (or none). */
   private static CompletableFuture<List<String>> listServices(@Nullable String token) {
-    CompletableFuture<List<String>> services = new CompletableFuture<>();
     ServerReflectionGrpc.ServerReflectionStub stub =
         ServerReflectionGrpc.newStub(agent.channel()).withDeadlineAfter(20, TimeUnit.SECONDS);
     if (token != null) {
       stub = stub.withCallCredentials(SecuredAgent.bearer(token));
     }
-    StreamObserver<ServerReflectionRequest> requests =
-        stub.serverReflectionInfo(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(ServerReflectionResponse response) {
-                services.complete(
-                    response.getListServicesResponse().getServiceList().stream()
-                        .map(ServiceResponse::getName)
-                        .toList());
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                services.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
-    return services;
+    return GrpcReflection.listServices(stub);
   }
 
   @Test
