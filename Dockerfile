@@ -77,8 +77,9 @@ ENV JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx64m -Xmn8m -XX:MinHeapFreeRatio=10 -
 # so the agent starts from a memory map instead of loading and verifying each class (JDK 25's AOT
 # cache was measured too, docs/BENCHMARKS.md: no faster here, and more memory). NODE_NAME and the
 # kubelet folder only have to be valid here. -Xlog:cds=error hides the expected list of classes CDS
-# cannot archive.
-RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training \
+# cannot archive. Trained in security mode kubernetes, the chart's default (with the self-signed
+# certificate, so that its classes are archived too); mode none loads almost nothing beyond that.
+RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training DRA_AGENT_SECURITY_MODE=kubernetes \
     java ${JAVA_OPTS} -XX:ArchiveClassesAtExit=/app/app.jsa -Xlog:cds=error \
       -Dspring.context.exit=onRefresh -jar app.jar
 

@@ -91,3 +91,11 @@ is set, else the REST API's.
 {{- define "dra-node-agent.pluginsDir" -}}
 {{- printf "%s/plugins" (trimSuffix "/" .Values.kubeletRootDir) }}
 {{- end }}
+
+{{/*
+Where the TLS Secret (security.tls.secretName) is mounted.
+*/}}
+{{- define "dra-node-agent.tlsDir" -}}
+/etc/dra-node-agent/tls
+{{- end }}
+

@@ -1,6 +1,7 @@
 package io.dranode.example;
 
 import io.dranode.agent.DraNodeAgentApplication;
+import io.dranode.agent.testing.DRANodeMock;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -66,6 +67,13 @@ public final class EmbeddedAgent implements AutoCloseable {
         .nodes()
         .resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
         .create();
+    // The CRD as the chart installs it from its crds/ folder.
+    driverClient
+        .apiextensions()
+        .v1()
+        .customResourceDefinitions()
+        .resource(DRANodeMock.chartCrd())
+        .create();
   }
 
   /** Starts the agent and then the example drivers. */
@@ -78,6 +86,9 @@ public final class EmbeddedAgent implements AutoCloseable {
                 "--dra.agent.node-name=" + NODE,
                 "--dra.agent.wipe.delay=" + wipeDelay.toMillis() + "ms",
                 "--dra.agent.kubernetes.field-selectors=client",
+                // A laptop demo in security mode none: reachable from this machine only.
+                "--server.address=127.0.0.1",
+                "--spring.grpc.server.address=127.0.0.1",
                 // the in-memory API logs every request at INFO
                 "--logging.level.io.fabric8.mockwebserver=WARN"));
     args.addAll(List.of(extraArgs));

@@ -1,11 +1,15 @@
 package io.dranode.example;
 
+import io.dranode.agent.clusterview.DRANode;
+import io.dranode.agent.testing.DRANodeMock;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +23,9 @@ import tools.jackson.databind.node.ObjectNode;
  * The embedded default's in-memory API: fabric8's CRUD mock, plus what {@code kubectl} needs to
  * talk to it — the discovery documents of the resources the agent uses, JSON answers labelled as
  * such, the {@code involvedObject.*} field selectors with which {@code kubectl describe node} finds
- * a Node's Events, and the table of Events that {@code kubectl get events} prints.
+ * a Node's Events, and the table of Events that {@code kubectl get events} prints. It serves
+ * DRANode objects from the CRD the build generates (status applies as {@link DRANodeMock} does
+ * them) and answers {@code kubectl get dranodes} with the CRD's printer columns.
  */
 final class InMemoryApi extends Dispatcher {
 
@@ -39,7 +45,17 @@ final class InMemoryApi extends Dispatcher {
     RESOURCES.put(
         "resource.k8s.io/v1",
         List.<String[]>of(new String[] {"resourceslices", "ResourceSlice", "false"}));
+    RESOURCES.put(
+        DRANode.GROUP + "/" + DRANode.VERSION,
+        List.<String[]>of(new String[] {DRANode.PLURAL, DRANode.KIND, "false"}));
   }
+
+  private static final String DRANODES =
+      "/apis/" + DRANode.GROUP + "/" + DRANode.VERSION + "/" + DRANode.PLURAL;
+
+  /** The CRD's printer columns: what {@code kubectl get dranodes} shows after the name. */
+  private static final List<CustomResourceColumnDefinition> DRANODE_COLUMNS =
+      DRANodeMock.chartCrd().getSpec().getVersions().get(0).getAdditionalPrinterColumns();
 
   private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
 
@@ -56,6 +72,9 @@ final class InMemoryApi extends Dispatcher {
             .setHeader("Content-Type", "application/json")
             .setBody(discovery);
       }
+    }
+    if (bare.startsWith(DRANODES)) {
+      return draNodes(request, bare);
     }
     String selector = query < 0 ? null : parameter(path.substring(query + 1), "fieldSelector");
     boolean byObject =
@@ -142,6 +161,19 @@ final class InMemoryApi extends Dispatcher {
           .add("delete")
           .add("patch")
           .add("update");
+      if (r[1].equals(DRANode.KIND)) {
+        resource.putArray("shortNames").add("dran");
+        items
+            .addObject()
+            .put("name", r[0] + "/status")
+            .put("singularName", "")
+            .put("kind", r[1])
+            .put("namespaced", false)
+            .putArray("verbs")
+            .add("get")
+            .add("patch")
+            .add("update");
+      }
     }
     return list.toString();
   }
@@ -180,6 +212,94 @@ final class InMemoryApi extends Dispatcher {
     }
     ((ObjectNode) list).set("items", kept);
     return list.toString();
+  }
+
+  /**
+   * DRANode requests: a status apply becomes the replacement it amounts to for one field manager,
+   * and a read asked as a Table gets the CRD's printer columns, as the API server answers.
+   */
+  private MockResponse draNodes(RecordedRequest request, String bare) {
+    String body = request.getBody().readUtf8();
+    RecordedRequest replay =
+        new RecordedRequest(
+            request.getHttpVersion(),
+            request.method(),
+            request.getPath(),
+            request.getHeaders(),
+            DRANodeMock.buffer(body));
+    if ("PATCH".equals(request.getMethod()) && DRANodeMock.isStatusApply(replay)) {
+      return DRANodeMock.applyStatus(crud, replay, body);
+    }
+    MockResponse response = crud.dispatch(replay);
+    boolean read = "GET".equals(request.getMethod()) && response.code() == 200;
+    String path = String.valueOf(request.getPath());
+    if (!read || path.contains("watch=")) {
+      return response;
+    }
+    response.setHeader("Content-Type", "application/json");
+    String json = response.getBody().readUtf8();
+    String accept = request.getHeader("Accept");
+    if (accept != null && accept.contains("as=Table")) {
+      JsonNode node = JSON.readTree(json);
+      List<JsonNode> items = new ArrayList<>();
+      if (bare.equals(DRANODES)) {
+        node.path("items").forEach(items::add);
+      } else {
+        items.add(node);
+      }
+      return response.setBody(draNodeTable(items));
+    }
+    return response.setBody(bare.equals(DRANODES) ? typed(json, DRANode.KIND + "List") : json);
+  }
+
+  /** The table of DRANodes: Name, then the CRD's printer columns (a date as an age). */
+  private static String draNodeTable(List<JsonNode> items) {
+    ObjectNode table =
+        JSON.createObjectNode().put("kind", "Table").put("apiVersion", "meta.k8s.io/v1");
+    table.putObject("metadata");
+    ArrayNode columns = table.putArray("columnDefinitions");
+    columns
+        .addObject()
+        .put("name", "Name")
+        .put("type", "string")
+        .put("format", "name")
+        .put("description", "")
+        .put("priority", 0);
+    for (CustomResourceColumnDefinition c : DRANODE_COLUMNS) {
+      columns
+          .addObject()
+          .put("name", c.getName())
+          .put("type", c.getType())
+          .put("format", "")
+          .put("description", String.valueOf(c.getDescription()))
+          .put("priority", c.getPriority() == null ? 0 : c.getPriority());
+    }
+    ArrayNode rows = table.putArray("rows");
+    java.time.Instant now = java.time.Instant.now();
+    for (JsonNode item : items) {
+      ObjectNode row = rows.addObject();
+      ArrayNode cells = row.putArray("cells");
+      cells.add(item.path("metadata").path("name").asString(""));
+      for (CustomResourceColumnDefinition c : DRANODE_COLUMNS) {
+        JsonNode value = item;
+        for (String step : c.getJsonPath().substring(1).split("\\.")) {
+          value = value.path(step);
+        }
+        if (value.isMissingNode() || value.isNull()) {
+          cells.addNull();
+        } else if ("date".equals(c.getType())) {
+          cells.add(age(value.asString(""), now));
+        } else {
+          cells.add(value);
+        }
+      }
+      ObjectNode object =
+          row.putObject("object")
+              .put("kind", "PartialObjectMetadata")
+              .put("apiVersion", "meta.k8s.io/v1");
+      object.set("metadata", item.path("metadata"));
+    }
+    return table.toString();
   }
 
   /** The Events as the table {@code kubectl get events} prints, columns as the API server's. */

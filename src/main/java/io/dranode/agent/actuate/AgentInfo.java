@@ -1,6 +1,7 @@
 package io.dranode.agent.actuate;
 
 import io.dranode.agent.config.AgentProperties;
+import io.dranode.agent.config.AgentVersion;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -21,8 +22,7 @@ class AgentInfo implements InfoContributor {
   @Override
   public void contribute(Info.Builder builder) {
     Map<String, Object> agent = new LinkedHashMap<>();
-    String version = AgentInfo.class.getPackage().getImplementationVersion();
-    agent.put("version", version == null ? "development" : version);
+    agent.put("version", AgentVersion.current());
     agent.put("node", properties.nodeName());
     agent.put("mode", properties.mode().name().toLowerCase(Locale.ROOT));
     agent.put("registryDir", properties.registryDir().toString());

@@ -6,11 +6,11 @@ import java.net.ConnectException;
 import java.time.Duration;
 
 /** Short, caller-safe descriptions of Kubernetes client failures. */
-final class KubernetesErrors {
+public final class KubernetesErrors {
 
   private KubernetesErrors() {}
 
-  static String describe(KubernetesClientException e) {
+  public static String describe(KubernetesClientException e) {
     int code = e.getCode();
     String message =
         e.getStatus() != null && e.getStatus().getMessage() != null
@@ -24,7 +24,7 @@ final class KubernetesErrors {
    * sends with 429 Too Many Requests (API Priority and Fairness) and with some 5xx answers, beside
    * the {@code Retry-After} header. Zero when absent or nonsensical.
    */
-  static Duration retryAfter(KubernetesClientException e) {
+  public static Duration retryAfter(KubernetesClientException e) {
     Status status = e.getStatus();
     if (status == null || status.getDetails() == null) {
       return Duration.ZERO;

@@ -23,6 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param registryDir the plugin registry folder, by default {@code
  *     <kubeletRootDir>/plugins_registry}
  * @param pluginsDir the plugins folder, by default {@code <kubeletRootDir>/plugins}
+ * @param security who may call the agent's HTTP and gRPC ports, and over what
  */
 @ConfigurationProperties("dra.agent")
 public record AgentProperties(
@@ -35,8 +36,10 @@ public record AgentProperties(
     Wipe wipe,
     Kubernetes kubernetes,
     DeviceHealth deviceHealth,
+    Security security,
     Diagnostics diagnostics,
     Events events,
+    ClusterView clusterView,
     Quarantine quarantine) {
 
   /** Binding constructor: fills the derived defaults, then validates. */
@@ -50,8 +53,10 @@ public record AgentProperties(
       @DefaultValue Wipe wipe,
       @DefaultValue Kubernetes kubernetes,
       @DefaultValue DeviceHealth deviceHealth,
+      @DefaultValue Security security,
       @DefaultValue Diagnostics diagnostics,
       @DefaultValue Events events,
+      @DefaultValue ClusterView clusterView,
       @DefaultValue Quarantine quarantine) {
     Path root = absolute("dra.agent.kubelet-root-dir", kubeletRootDir);
     this.nodeName = validNodeName(nodeName);
@@ -65,8 +70,10 @@ public record AgentProperties(
     this.wipe = wipe;
     this.kubernetes = kubernetes;
     this.deviceHealth = deviceHealth;
+    this.security = security;
     this.diagnostics = diagnostics;
     this.events = events;
+    this.clusterView = clusterView;
     this.quarantine = quarantine;
   }
 
@@ -197,6 +204,116 @@ public record AgentProperties(
     }
   }
 
+  /** Who may call the agent's HTTP and gRPC ports. */
+  public enum SecurityMode {
+    /**
+     * Every call needs a Kubernetes bearer token, checked with a TokenReview and authorized with a
+     * SubjectAccessReview (the kubelet's webhook mode), over TLS; the probes stay open.
+     */
+    KUBERNETES,
+    /** Anyone who reaches the ports may call them, in plain text: for a laptop or a test. */
+    NONE
+  }
+
+  /**
+   * Authentication, authorization and TLS of the HTTP and gRPC ports.
+   *
+   * @param mode {@code none} (default) or {@code kubernetes} (the Helm chart's default)
+   * @param audiences audiences the tokens must be meant for; empty: the API server's own
+   * @param cache how long review answers are reused
+   * @param maxReviewsInFlight most TokenReviews and SubjectAccessReviews in flight at once (1 to
+   *     {@value #MAX_REVIEWS_IN_FLIGHT}); a call that would need one more is answered 503 at once,
+   *     so a flood of bad tokens never becomes a flood at the API server
+   * @param reviewTimeout longest a call waits for its reviews before it is answered 503
+   * @param tls the certificate of both ports
+   */
+  public record Security(
+      @DefaultValue("none") SecurityMode mode,
+      @DefaultValue List<String> audiences,
+      @DefaultValue Cache cache,
+      @DefaultValue("4") int maxReviewsInFlight,
+      @DefaultValue("5s") Duration reviewTimeout,
+      @DefaultValue Tls tls) {
+
+    /** Largest accepted {@code dra.agent.security.max-reviews-in-flight}. */
+    public static final int MAX_REVIEWS_IN_FLIGHT = 64;
+
+    public Security {
+      audiences = List.copyOf(audiences);
+      if (maxReviewsInFlight < 1 || maxReviewsInFlight > MAX_REVIEWS_IN_FLIGHT) {
+        throw new IllegalArgumentException(
+            "dra.agent.security.max-reviews-in-flight must be between 1 and "
+                + MAX_REVIEWS_IN_FLIGHT
+                + ", got "
+                + maxReviewsInFlight);
+      }
+      positive("dra.agent.security.review-timeout", reviewTimeout);
+    }
+
+    /**
+     * Review answers, cached by the SHA-256 of the token (a token itself is never kept) and, for
+     * access, by user and path. Like the kubelet's webhook cache: a new token or a revoked
+     * permission takes effect within one TTL.
+     *
+     * @param allowedTtl how long an accepted token or a granted access is reused; 2 min
+     * @param deniedTtl how long a refused token or a denied access is reused; 10 s, so that a newly
+     *     granted permission works soon
+     * @param size most answers kept per kind (tokens, access) and outcome; refusals never push out
+     *     grants, so a flood of bad tokens does not make good ones expensive
+     */
+    public record Cache(
+        @DefaultValue("2m") Duration allowedTtl,
+        @DefaultValue("10s") Duration deniedTtl,
+        @DefaultValue("1000") int size) {
+      public Cache {
+        positive("dra.agent.security.cache.allowed-ttl", allowedTtl);
+        positive("dra.agent.security.cache.denied-ttl", deniedTtl);
+        if (size < 1) {
+          throw new IllegalArgumentException(
+              "dra.agent.security.cache.size must be at least 1, got " + size);
+        }
+      }
+    }
+
+    /**
+     * TLS of the HTTP and gRPC ports in {@code kubernetes} mode: a certificate and key from files
+     * (e.g. a mounted cert-manager Secret), re-read when they change, or, without files, a
+     * self-signed certificate made at start-up.
+     *
+     * @param certificateFile PEM certificate chain, the server's certificate first
+     * @param privateKeyFile PEM private key (PKCS#8, or PKCS#1 RSA, or SEC 1 EC), unencrypted
+     * @param reloadInterval how often the two files are checked for a change
+     * @param podIp this pod's IP, added to the self-signed certificate beside the node name
+     */
+    public record Tls(
+        @Nullable Path certificateFile,
+        @Nullable Path privateKeyFile,
+        @DefaultValue("10s") Duration reloadInterval,
+        @Nullable String podIp) {
+      public Tls {
+        if ((certificateFile == null) != (privateKeyFile == null)) {
+          throw new IllegalArgumentException(
+              "dra.agent.security.tls.certificate-file and dra.agent.security.tls.private-key-file"
+                  + " go together: set both (a certificate and its key), or neither (a"
+                  + " self-signed certificate is made at start-up)");
+        }
+        if (certificateFile != null) {
+          certificateFile = absolute("dra.agent.security.tls.certificate-file", certificateFile);
+        }
+        if (privateKeyFile != null) {
+          privateKeyFile = absolute("dra.agent.security.tls.private-key-file", privateKeyFile);
+        }
+        positive("dra.agent.security.tls.reload-interval", reloadInterval);
+        podIp = podIp == null || podIp.isBlank() ? null : ipLiteral(podIp.trim());
+      }
+
+      /** Whether the certificate comes from files rather than being made at start-up. */
+      public boolean fromFiles() {
+        return certificateFile != null;
+      }
+    }
+  }
+
   /**
    * What the agent concludes about each driver (its conditions).
    *
@@ -235,6 +352,26 @@ public record AgentProperties(
   }
 
   /**
+   * The node's {@code DRANode} object (group {@code dra.dranode.io}), the cluster-wide view of its
+   * drivers.
+   *
+   * @param enabled whether the agent writes it at all
+   * @param minInterval the shortest time between two writes: what changes meanwhile goes out in the
+   *     next one
+   * @param recheckInterval how long the agent waits before it tries again when the API server does
+   *     not serve DRANode objects (the CRD is not installed) or refuses the write
+   */
+  public record ClusterView(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("2s") Duration minInterval,
+      @DefaultValue("5m") Duration recheckInterval) {
+    public ClusterView {
+      positive("dra.agent.cluster-view.min-interval", minInterval);
+      positive("dra.agent.cluster-view.recheck-interval", recheckInterval);
+    }
+  }
+
+  /**
    * Keeping new allocations off an unusable driver's devices during the grace period, with a {@code
    * DeviceTaintRule} ({@code NoSchedule}) per pool of this node, until the driver is back or its
    * slices are wiped.
@@ -253,6 +390,22 @@ public record AgentProperties(
     NODE,
     /** Every pool of this node's slices of the driver. */
     ANY
+  }
+
+  private static String ipLiteral(String value) {
+    boolean looksLikeIp =
+        value.contains(":")
+            ? value.matches("[0-9a-fA-F:.]+")
+            : value.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+    if (looksLikeIp) {
+      try {
+        return InetAddress.getByName(value).getHostAddress(); // a literal: no name lookup
+      } catch (UnknownHostException e) {
+        // reported below
+      }
+    }
+    throw new IllegalArgumentException(
+        "dra.agent.security.tls.pod-ip must be an IPv4 or IPv6 address, got '" + value + "'");
   }
 
   private static String validNodeName(@Nullable String configured) {

@@ -6,6 +6,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
@@ -29,8 +30,8 @@ public class ExecutorsConfig {
 
   /**
    * Idle time after which a pool thread ends: an idle agent keeps no registration, gRPC-callback,
-   * Kubernetes, stream, wipe or report thread; a burst starts them again at once, up to each pool's
-   * size.
+   * Kubernetes, stream, wipe, report or review thread; a burst starts them again at once, up to
+   * each pool's size.
    */
   static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
@@ -108,6 +109,17 @@ public class ExecutorsConfig {
     return boundedPool("stream-", 2);
   }
 
+  /**
+   * TokenReviews and SubjectAccessReviews ({@code dra.agent.security.mode=kubernetes} only): one
+   * thread per review allowed in flight, so no review waits in a queue; the callers never wait for
+   * a thread of this pool (see {@code io.dranode.agent.security.ReviewRunner}).
+   */
+  @Bean(destroyMethod = "shutdown")
+  @ConditionalOnProperty(prefix = "dra.agent.security", name = "mode", havingValue = "kubernetes")
+  ThreadPoolTaskExecutor reviewExecutor(AgentProperties properties) {
+    return boundedPool("review-", properties.security().maxReviewsInFlight());
+  }
+
   /** The blocking directory watch loop. */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor watchExecutor() {
@@ -130,7 +142,7 @@ public class ExecutorsConfig {
   }
 
   private static ThreadPoolTaskExecutor boundedPool(String name, int threads) {
-    ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+    ThreadPoolTaskExecutor executor = new ApplicationThreads();
     executor.setCorePoolSize(threads);
     executor.setMaxPoolSize(threads);
     executor.setThreadNamePrefix(THREAD_PREFIX + name);
@@ -141,5 +153,21 @@ public class ExecutorsConfig {
     executor.setAcceptTasksAfterContextClose(false);
     executor.setDaemon(true);
     return executor;
+  }
+
+  /**
+   * Threads with the application's class loader, not that of the thread that happened to start
+   * them: a pool thread started from a web request would otherwise carry the web server's class
+   * loader, and the server would report it as a leak when it stops.
+   */
+  private static final class ApplicationThreads extends ThreadPoolTaskExecutor {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public Thread createThread(Runnable runnable) {
+      Thread thread = super.createThread(runnable);
+      thread.setContextClassLoader(ExecutorsConfig.class.getClassLoader());
+      return thread;
+    }
   }
 }

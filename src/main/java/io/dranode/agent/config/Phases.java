@@ -11,6 +11,8 @@ package io.dranode.agent.config;
  *       because device health streams run on them and registrations open them.
  *   <li>{@link #DEVICE_HEALTH}: the health streams, on those channels; stopped before the channels
  *       close, so no stream sees its channel vanish.
+ *   <li>{@link #CERTIFICATES}: the re-reading of the TLS files ({@code kubernetes} mode); it
+ *       depends on nothing of the agent's, and stops after the servers that use the certificate.
  *   <li>{@link #KUBERNETES}: the ResourceSlice informer and the Node check; the cleanup reads both.
  *   <li>{@link #REPORT}: what the agent derives from the store and tells (conditions, Events, its
  *       DRANode). Started before the registrations so that it sees the first ones, and stopped
@@ -29,6 +31,7 @@ public final class Phases {
 
   public static final int CONNECTIONS = 100;
   public static final int DEVICE_HEALTH = 120;
+  public static final int CERTIFICATES = 130;
   public static final int KUBERNETES = 150;
   public static final int REPORT = 160;
   public static final int REGISTRATION = 180;

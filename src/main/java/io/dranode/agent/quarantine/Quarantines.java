@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -124,6 +125,7 @@ public class Quarantines implements SmartLifecycle, WipeListener {
   private @Nullable Subscription subscription; // guarded by lifecycle
   private AgentScheduler.@Nullable Cancellable timer; // guarded by lifecycle
   private volatile Map<String, List<String>> rulesByDriver = Map.of();
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile Api api = Api.UNKNOWN;
   private volatile @Nullable String lastError;
   private volatile boolean running;
@@ -192,6 +194,15 @@ public class Quarantines implements SmartLifecycle, WipeListener {
   }
 
   /** The DeviceTaintRule API found, {@link Api#UNKNOWN} before the first answer. */
+  /**
+   * Calls {@code changed} on the report thread, with no lock held, each time the rules of a driver
+   * change (one made or deleted).
+   */
+  public Subscription subscribe(Runnable changed) {
+    listeners.add(changed);
+    return () -> listeners.remove(changed);
+  }
+
   public Api api() {
     return api;
   }
@@ -409,7 +420,11 @@ public class Quarantines implements SmartLifecycle, WipeListener {
         .values()
         .forEach(r -> byDriver.computeIfAbsent(r.driver(), d -> new ArrayList<>()).add(r.name()));
     byDriver.replaceAll((driver, names) -> List.copyOf(names));
+    Map<String, List<String>> before = rulesByDriver;
     rulesByDriver = Map.copyOf(byDriver);
+    if (!rulesByDriver.equals(before)) {
+      listeners.forEach(Runnable::run);
+    }
     MeterRegistry registry = meters;
     if (registry == null) {
       return;

@@ -43,6 +43,8 @@ class ChartTest {
         "serviceAccount.create=false,serviceAccount.name=existing",
         "fullnameOverride=dra,nameOverride=agent-x",
         "admissionPolicy.enabled=false",
+        "security.mode=none,serviceMonitor.enabled=true",
+        "security.tls.secretName=agent-tls,serviceMonitor.enabled=true,security.audiences[0]=x",
         "quarantine.enabled=true,quarantine.pools=any",
         "agent.wipe.ignoreDrivers[0]=nic.example.com,agent.wipe.ignoreDrivers[1]=fpga.example.com",
         "image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
@@ -53,7 +55,7 @@ class ChartTest {
     RenderedChart chart = render(pairs(valueSet));
 
     assertThat(chart.one("DaemonSet")).isNotNull();
-    assertThat(chart.one("ClusterRole")).isNotNull();
+    assertThat(chart.named("ClusterRole", chart.fullname())).isNotNull();
     assertThat(chart.one("ClusterRoleBinding")).isNotNull();
     assertThat(chart.one("Service")).isNotNull();
     assertThat(chart.has("ServiceAccount")).isEqualTo(!valueSet.contains("create=false"));

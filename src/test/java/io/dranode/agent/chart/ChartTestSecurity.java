@@ -63,30 +63,47 @@ class ChartTestSecurity {
     Map<String, Object> policy = map(at(chart.one("ValidatingAdmissionPolicy"), "spec"));
 
     assertThat(policy).containsEntry("failurePolicy", "Fail");
-    Map<String, Object> rule = map(at(policy, "matchConstraints.resourceRules.0"));
-    assertThat(list(at(policy, "matchConstraints.resourceRules"))).hasSize(1);
-    assertThat(rule.get("apiGroups")).isEqualTo(List.of("resource.k8s.io"));
-    assertThat(list(rule.get("apiVersions"))).containsExactlyInAnyOrder("v1beta1", "v1beta2", "v1");
-    assertThat(list(rule.get("operations")))
-        .containsExactlyInAnyOrder("CREATE", "UPDATE", "DELETE");
-    assertThat(rule.get("resources")).isEqualTo(List.of("resourceslices"));
+    assertThat(at(policy, "matchConstraints.resourceRules"))
+        .isEqualTo(
+            List.of(
+                Map.of(
+                    "apiGroups", List.of("resource.k8s.io"),
+                    "apiVersions", List.of("v1beta1", "v1beta2", "v1"),
+                    "operations", List.of("CREATE", "UPDATE", "DELETE"),
+                    "resources", List.of("resourceslices")),
+                Map.of(
+                    "apiGroups", List.of("dra.dranode.io"),
+                    "apiVersions", List.of("*"),
+                    "operations", List.of("CREATE", "UPDATE", "DELETE"),
+                    "resources", List.of("dranodes", "dranodes/status")),
+                Map.of(
+                    "apiGroups", List.of(""),
+                    "apiVersions", List.of("v1"),
+                    "operations", List.of("CREATE", "UPDATE", "DELETE"),
+                    "resources", List.of("events"))));
   }
 
+  /**
+   * What the expressions do is AdmissionPolicyCelTest's; here, that the node comes from the token.
+   */
   @Test
-  void policyComparesTheTokensNodeWithTheSlicesNode() {
+  void policyComparesTheTokensNodeWithTheObjectsNode() {
     Map<String, Object> policy = map(at(render().one("ValidatingAdmissionPolicy"), "spec"));
 
     assertThat(list(at(policy, "variables")))
-        .map(v -> map(v).get("name") + ": " + ((String) map(v).get("expression")).strip())
-        .containsExactly(
-            "userNodeName: request.userInfo.extra[?'authentication.kubernetes.io/node-name'][0]"
-                + ".orValue('')",
-            "objectNodeName: (request.operation == 'DELETE' ? oldObject : object)"
-                + ".spec.?nodeName.orValue('')");
+        .map(v -> map(v).get("name"))
+        .containsExactly("userNodeName", "target", "objectNodeName");
+    assertThat(((String) at(policy, "variables.0.expression")).strip())
+        .isEqualTo(
+            "request.userInfo.?extra[?'authentication.kubernetes.io/node-name'][0].orValue('')");
     assertThat(list(at(policy, "validations")))
         .map(v -> map(v).get("expression"))
-        .containsExactly(
-            "variables.userNodeName != ''", "variables.userNodeName == variables.objectNodeName");
+        .first()
+        .isEqualTo("variables.userNodeName != ''");
+    assertThat(list(at(policy, "validations")))
+        .map(v -> map(v).get("expression"))
+        .last()
+        .isEqualTo("variables.userNodeName == variables.objectNodeName");
     assertThat((String) at(policy, "validations.0.message"))
         .contains("ServiceAccountTokenPodNodeInfo");
   }
@@ -112,23 +129,45 @@ class ChartTestSecurity {
 
   @Test
   void clusterRoleGrantsExactlyWhatTheAgentUses() {
-    RenderedChart chart = render();
+    RenderedChart chart = render("security.mode", "none");
 
     assertThat(chart.all("ClusterRole")).hasSize(1);
-    assertThat(at(chart.one("ClusterRole"), "rules"))
-        .isEqualTo(
-            List.of(
-                Map.of(
-                    "apiGroups", List.of("resource.k8s.io"),
-                    "resources", List.of("resourceslices"),
-                    "verbs", List.of("get", "list", "watch", "delete")),
-                Map.of(
-                    "apiGroups", List.of(""),
-                    "resources", List.of("nodes"),
-                    "verbs", List.of("get"))));
+    assertThat(at(chart.one("ClusterRole"), "rules")).isEqualTo(BASE_RULES);
     assertThat(at(chart.one("ClusterRoleBinding"), "roleRef.name"))
         .isEqualTo(at(chart.one("ClusterRole"), "metadata.name"));
   }
+
+  /** Without the cluster view, no dranodes grant, and the agent is told not to write one. */
+  @Test
+  void clusterViewCanBeSwitchedOff() {
+    RenderedChart chart = render("clusterView.enabled", "false");
+
+    assertThat(list(at(chart.named("ClusterRole", chart.fullname()), "rules")))
+        .map(r -> map(r).get("apiGroups"))
+        .doesNotContain(List.of("dra.dranode.io"));
+    assertThat(chart.env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "false");
+    assertThat(render().env("DRA_AGENT_CLUSTER_VIEW_ENABLED")).containsEntry("value", "true");
+  }
+
+  /**
+   * The agent's own rules with the default cluster view; security.mode kubernetes adds the reviews
+   * (ChartTestAuth).
+   */
+  static final List<Map<String, Object>> BASE_RULES =
+      List.of(
+          Map.of(
+              "apiGroups", List.of("resource.k8s.io"),
+              "resources", List.of("resourceslices"),
+              "verbs", List.of("get", "list", "watch", "delete")),
+          Map.of("apiGroups", List.of(""), "resources", List.of("nodes"), "verbs", List.of("get")),
+          Map.of(
+              "apiGroups", List.of("dra.dranode.io"),
+              "resources", List.of("dranodes"),
+              "verbs", List.of("get", "create", "patch")),
+          Map.of(
+              "apiGroups", List.of("dra.dranode.io"),
+              "resources", List.of("dranodes/status"),
+              "verbs", List.of("get", "patch", "update")));
 
   /** Quarantine adds the four verbs it uses on DeviceTaintRules, and only when it is on. */
   @Test
@@ -139,9 +178,11 @@ class ChartTestSecurity {
             "resources", List.of("devicetaintrules"),
             "verbs", List.of("create", "delete", "get", "list"));
 
-    assertThat(list(at(render("quarantine.enabled", "true").one("ClusterRole"), "rules")))
+    RenderedChart quarantining = render("quarantine.enabled", "true");
+    assertThat(list(at(quarantining.named("ClusterRole", quarantining.fullname()), "rules")))
         .contains(devicetaintrules);
-    assertThat(list(at(render().one("ClusterRole"), "rules")))
+    RenderedChart chart = render();
+    assertThat(list(at(chart.named("ClusterRole", chart.fullname()), "rules")))
         .noneMatch(rule -> String.valueOf(rule).contains("devicetaintrules"));
   }
 

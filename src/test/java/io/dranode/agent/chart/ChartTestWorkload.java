@@ -96,6 +96,9 @@ class ChartTestWorkload {
     assertThat(at(chart.env("POD_NAMESPACE"), "valueFrom.fieldRef.fieldPath"))
         .isEqualTo("metadata.namespace");
     assertThat(at(chart.env("POD_UID"), "valueFrom.fieldRef.fieldPath")).isEqualTo("metadata.uid");
+    // The DRANode's status.agent.podName.
+    assertThat(at(chart.env("POD_NAME"), "valueFrom.fieldRef.fieldPath"))
+        .isEqualTo("metadata.name");
     assertThat(chart.env("DRA_AGENT_MODE")).containsEntry("value", "observer");
     assertThat(chart.env("DRA_AGENT_WIPE_ENABLED")).containsEntry("value", "true");
     assertThat(chart.env("DRA_AGENT_WIPE_DRY_RUN")).containsEntry("value", "false");

@@ -58,6 +58,21 @@ final class PrometheusServer implements AutoCloseable {
       Map<String, String> targetLabels,
       Path rules)
       throws IOException {
+    return start(
+        dir,
+        Map.of(
+            "job_name", job,
+            "metrics_path", metricsPath,
+            "static_configs", List.of(Map.of("targets", List.of(target), "labels", targetLabels))),
+        rules);
+  }
+
+  /**
+   * Starts Prometheus with this one scrape config (in Prometheus' own keys: scheme, authorization,
+   * TLS) and the rule file; returns once it is ready.
+   */
+  static PrometheusServer start(Path dir, Map<String, Object> scrapeConfig, Path rules)
+      throws IOException {
     Path binary = PrometheusTools.require("prometheus");
     Path config =
         PrometheusTools.writeYaml(
@@ -71,12 +86,7 @@ final class PrometheusServer implements AutoCloseable {
                 "rule_files",
                 List.of(rules.toAbsolutePath().toString()),
                 "scrape_configs",
-                List.of(
-                    Map.of(
-                        "job_name", job,
-                        "metrics_path", metricsPath,
-                        "static_configs",
-                            List.of(Map.of("targets", List.of(target), "labels", targetLabels))))));
+                List.of(scrapeConfig)));
     String address = InetAddress.getLoopbackAddress().getHostAddress() + ":" + freePort();
     Path data = Files.createDirectories(dir.resolve("tsdb"));
     Path log = dir.resolve("prometheus.log");
@@ -145,6 +155,13 @@ final class PrometheusServer implements AutoCloseable {
   JsonNode query(String promql) throws IOException, InterruptedException {
     return api("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
         .path("result");
+  }
+
+  /** The scrape targets, each with its labels, health and last error. */
+  List<JsonNode> targets() throws IOException, InterruptedException {
+    List<JsonNode> targets = new ArrayList<>();
+    api("/api/v1/targets?state=active").path("activeTargets").forEach(targets::add);
+    return targets;
   }
 
   /** The alerts pending or firing now, each with its labels, annotations and state. */

@@ -86,6 +86,19 @@ final class RenderedChart {
     return found.get(0);
   }
 
+  /** The only object of this kind and name; fails the test unless there is exactly one. */
+  Map<String, Object> named(String kind, String name) {
+    List<Map<String, Object>> found =
+        all(kind).stream().filter(d -> name.equals(at(d, "metadata.name"))).toList();
+    assertThat(found).as("rendered objects of kind %s named %s", kind, name).hasSize(1);
+    return found.get(0);
+  }
+
+  /** The base of every resource name: the DaemonSet's name. */
+  String fullname() {
+    return (String) at(one("DaemonSet"), "metadata.name");
+  }
+
   Map<String, Object> daemonSetPod() {
     return map(at(one("DaemonSet"), "spec.template.spec"));
   }

@@ -39,6 +39,72 @@ class AgentPropertiesTest {
     assertThat(p.deviceHealth().defaultTimeout()).isEqualTo(Duration.ofSeconds(30));
   }
 
+  /**
+   * The kubelet's webhook cache: 2 min for a grant; refusals briefly, so a new grant works soon.
+   */
+  @Test
+  void securityIsOffByDefaultAndCachesLikeTheKubelet() {
+    AgentProperties.Security security = TestProperties.of().security();
+
+    assertThat(security.mode()).isEqualTo(AgentProperties.SecurityMode.NONE);
+    assertThat(security.audiences()).isEmpty();
+    assertThat(security.cache().allowedTtl()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(security.cache().deniedTtl()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(security.cache().size()).isEqualTo(1000);
+    assertThat(security.maxReviewsInFlight()).isEqualTo(4);
+    assertThat(security.reviewTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(security.tls().fromFiles()).isFalse();
+    assertThat(security.tls().reloadInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(security.tls().podIp()).isNull();
+  }
+
+  @Test
+  void securitySettingsBind() {
+    AgentProperties.Security security =
+        TestProperties.of(
+                "dra.agent.security.mode=kubernetes",
+                "dra.agent.security.audiences=dra-node-agent,https://kubernetes.default.svc",
+                "dra.agent.security.tls.certificate-file=/etc/tls/tls.crt",
+                "dra.agent.security.tls.private-key-file=/etc/tls/tls.key",
+                "dra.agent.security.tls.pod-ip= 10.0.0.7 ")
+            .security();
+
+    assertThat(security.mode()).isEqualTo(AgentProperties.SecurityMode.KUBERNETES);
+    assertThat(security.audiences())
+        .containsExactly("dra-node-agent", "https://kubernetes.default.svc");
+    assertThat(security.tls().certificateFile()).isEqualTo(Path.of("/etc/tls/tls.crt"));
+    assertThat(security.tls().fromFiles()).isTrue();
+    assertThat(security.tls().podIp()).isEqualTo("10.0.0.7");
+    assertThat(TestProperties.of("dra.agent.security.tls.pod-ip=fd00::7").security().tls().podIp())
+        .isEqualTo("fd00:0:0:0:0:0:0:7");
+  }
+
+  @Test
+  void badSecuritySettingsNameTheirProperty() {
+    assertRefused(
+        () -> TestProperties.of("dra.agent.security.max-reviews-in-flight=0"),
+        "dra.agent.security.max-reviews-in-flight must be between 1 and 64, got 0");
+    assertRefused(
+        () -> TestProperties.of("dra.agent.security.cache.denied-ttl=0s"),
+        "dra.agent.security.cache.denied-ttl must be a positive duration");
+    assertRefused(
+        () -> TestProperties.of("dra.agent.security.cache.size=0"),
+        "dra.agent.security.cache.size must be at least 1, got 0");
+    assertRefused(
+        () -> TestProperties.of("dra.agent.security.tls.certificate-file=/etc/tls/tls.crt"),
+        "dra.agent.security.tls.certificate-file and dra.agent.security.tls.private-key-file go"
+            + " together");
+    assertRefused(
+        () ->
+            TestProperties.of(
+                "dra.agent.security.tls.certificate-file=tls.crt",
+                "dra.agent.security.tls.private-key-file=/etc/tls/tls.key"),
+        "dra.agent.security.tls.certificate-file must be an absolute path");
+    assertRefused(
+        () -> TestProperties.of("dra.agent.security.tls.pod-ip=node-7.example.com"),
+        "dra.agent.security.tls.pod-ip must be an IPv4 or IPv6 address, got 'node-7.example.com'");
+  }
+
   @Test
   void theFoldersFollowTheKubeletRoot() {
     AgentProperties p =

@@ -24,6 +24,7 @@ import io.dranode.agent.plugin.PluginStore;
 import io.dranode.agent.plugin.Rejection;
 import io.dranode.agent.testing.EventLoops;
 import io.dranode.agent.testing.FakePlugin;
+import io.dranode.agent.testing.GrpcReflection;
 import io.dranode.agent.testing.PluginHealth.Device;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -34,12 +35,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
-import io.grpc.reflection.v1.ServerReflectionRequest;
-import io.grpc.reflection.v1.ServerReflectionResponse;
-import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
-import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -411,29 +408,8 @@ class InspectionServiceTest {
 
   @Test
   void reflectionListsTheInspectionAndHealthServices() {
-    CompletableFuture<List<String>> services = new CompletableFuture<>();
-    StreamObserver<ServerReflectionRequest> requests =
-        ServerReflectionGrpc.newStub(channel)
-            .serverReflectionInfo(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(ServerReflectionResponse response) {
-                    services.complete(
-                        response.getListServicesResponse().getServiceList().stream()
-                            .map(ServiceResponse::getName)
-                            .toList());
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    services.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {}
-                });
-    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
-    requests.onCompleted();
+    CompletableFuture<List<String>> services =
+        GrpcReflection.listServices(ServerReflectionGrpc.newStub(channel));
 
     assertThat(services.orTimeout(20, TimeUnit.SECONDS).join())
         .contains(

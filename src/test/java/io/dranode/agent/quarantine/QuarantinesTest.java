@@ -227,15 +227,21 @@ class QuarantinesTest {
   @Test
   void theQuarantineIsLiftedWhenTheDriverComesBackInsideTheGrace() {
     start("node", Runnable::run, "v1");
+    List<List<String>> seen = new java.util.ArrayList<>();
+    quarantines.subscribe(() -> seen.add(quarantines.rules(GPU)));
     connected("a");
     unusable("a");
     assertThat(api.rules("v1")).hasSize(1);
+    assertThat(seen).as("subscribers hear of the new rule").hasSize(1);
+    assertThat(seen.get(0)).containsExactly(api.rules("v1").get(0).getMetadata().getName());
 
     scheduler.advance(Duration.ofSeconds(10));
     store.setConnection(GPU, endpoint("a"), ConnectionState.CONNECTED);
 
     assertThat(api.rules("v1")).isEmpty();
     assertThat(quarantines.rules(GPU)).isEmpty();
+    assertThat(seen).as("and of its deletion").hasSize(2);
+    assertThat(seen.get(1)).isEmpty();
     assertThat(meters.find("dra.agent.quarantined.pools").gauges()).isEmpty();
     assertThat(events.get(1)).startsWith(Quarantines.QUARANTINE_LIFTED).contains("usable again");
   }

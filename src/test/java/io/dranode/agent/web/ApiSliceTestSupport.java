@@ -4,6 +4,7 @@ import io.dranode.agent.cleanup.PendingWipes;
 import io.dranode.agent.cleanup.SliceInventory;
 import io.dranode.agent.cleanup.SweepExemptions;
 import io.dranode.agent.cleanup.WipeHistory;
+import io.dranode.agent.clusterview.ClusterView;
 import io.dranode.agent.condition.DriverConditions;
 import io.dranode.agent.config.AgentProperties;
 import io.dranode.agent.devicehealth.DeviceHealthMonitor;
@@ -72,6 +73,7 @@ abstract class ApiSliceTestSupport {
   @MockitoBean WipeHistory history;
   @MockitoBean DriverConditions conditions;
   @MockitoBean Quarantines quarantines;
+  @MockitoBean ClusterView clusterView;
   @MockitoBean SliceInventory inventory;
   @MockitoBean DeviceHealthMonitor monitor;
 
