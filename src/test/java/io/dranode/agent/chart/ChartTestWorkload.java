@@ -153,7 +153,7 @@ class ChartTestWorkload {
     assertThat(at(chart.agentContainer(), "resources"))
         .isEqualTo(
             Map.of(
-                "requests", Map.of("cpu", "50m", "memory", "176Mi"),
+                "requests", Map.of("cpu", "50m", "memory", "192Mi"),
                 "limits", Map.of("memory", "256Mi")));
     assertThat(at(chart.agentContainer(), "image")).isEqualTo("dra-node-agent:0.1.0");
   }
