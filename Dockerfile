@@ -47,18 +47,21 @@ COPY --from=build /extracted/application/ ./
 # through extraEnv) can reuse or replace them as a whole.
 #   -XX:+UseSerialGC            the pod has no CPU limit, so the JVM sees every core of the node and
 #                               would pick G1, whose remembered sets and concurrent threads cost native
-#                               memory a ~150 MB heap does not need; pauses on such a heap are short.
-#   -XX:MaxRAMPercentage=60     heap up to 60 % of the container memory limit (≈150 MiB of 256 MiB);
-#                               the rest is for metaspace, code cache, thread stacks and Netty buffers.
+#                               memory a 64 MiB heap does not need; pauses on such a heap are short.
+#   -Xms32m -Xmx64m             a fixed heap range, whatever the container limit: the agent's live
+#                               data after start-up is a fraction of it, and the churn and bulk-wipe
+#                               benchmarks do not change with it (docs/BENCHMARKS.md); a heap sized
+#                               from the limit only grows to hold garbage.
+#   -Xmn8m                      a young generation of 8 MiB: large enough that start-up and bursts
+#                               do not collect in a storm, small enough to stay committed when idle.
+#   -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20
+#                               keep the old generation close to what it holds (the default keeps
+#                               40-70 % of it free), so it gives memory back after a collection.
 #   -Xss512k                    half the default stack size per thread; the agent does no deep
 #                               recursion, and it caps what each Tomcat/gRPC/scheduler thread can take.
 #   -XX:TieredStopAtLevel=1     C1 only: faster start-up and less compiler memory (C2 measured ≈ +25 MB
 #                               RSS idle, docs/BENCHMARKS.md); an agent that is idle most
 #                               of the time gains little from C2's peak performance.
-#   -XX:InitialRAMPercentage=12 start with a heap of ≈30 MiB instead of 1/64 of the limit (4 MiB): with
-#                               a 4 MiB start the young generation is tiny and the first minutes are a
-#                               storm of young collections, which were the p99 of registration latency
-#                               (docs/BENCHMARKS.md). The heap grows past this anyway once the agent runs.
 #   -XX:+ExitOnOutOfMemoryError a JVM out of memory is not trustworthy: exit, and let the kubelet
 #                               restart the container.
 #   -Djava.util.concurrent.ForkJoinPool.common.parallelism=2
@@ -67,14 +70,15 @@ COPY --from=build /extracted/application/ ./
 #                               task when the common pool's parallelism is below 2, i.e. whenever the
 #                               container sees 1 or 2 CPUs. Two common-pool threads instead of one
 #                               thread start per API call.
-ENV JAVA_OPTS="-XX:+UseSerialGC -XX:MaxRAMPercentage=60 -XX:InitialRAMPercentage=12 -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"
+ENV JAVA_OPTS="-XX:+UseSerialGC -Xms32m -Xmx64m -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -Xss512k -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.util.concurrent.ForkJoinPool.common.parallelism=2"
 
 # AppCDS training run: start the context up to refresh (spring.context.exit=onRefresh stops before
-# any lifecycle bean, such as the registry watcher, starts) and archive every class loaded on the way.
-# On a Boot 4.1 spike app this cut start-up from ~3.5 s to ~2 s. NODE_NAME and the kubelet folder
-# only have to be valid here. -Xlog:cds=error hides the expected list of classes CDS cannot archive.
-# Trained in security mode kubernetes, the chart's default (with the self-signed certificate, so
-# that its classes are archived too); mode none loads almost nothing beyond that.
+# any lifecycle bean, such as the registry watcher, starts) and archive every class loaded on the way,
+# so the agent starts from a memory map instead of loading and verifying each class (JDK 25's AOT
+# cache was measured too, docs/BENCHMARKS.md: no faster here, and more memory). NODE_NAME and the
+# kubelet folder only have to be valid here. -Xlog:cds=error hides the expected list of classes CDS
+# cannot archive. Trained in security mode kubernetes, the chart's default (with the self-signed
+# certificate, so that its classes are archived too); mode none loads almost nothing beyond that.
 RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training DRA_AGENT_SECURITY_MODE=kubernetes \
     java ${JAVA_OPTS} -XX:ArchiveClassesAtExit=/app/app.jsa -Xlog:cds=error \
       -Dspring.context.exit=onRefresh -jar app.jar
@@ -84,9 +88,9 @@ RUN NODE_NAME=cds-training DRA_AGENT_KUBELET_ROOT_DIR=/tmp/cds-training DRA_AGEN
 # socket needs write permission on it; see docs/DEPLOY.md, "Security".
 USER 65532:65532
 
-# 8080 REST API (server.port), 8081 actuator: probes and metrics (management.server.port),
-# 9090 gRPC inspection API (spring.grpc.server.port).
-EXPOSE 8080 8081 9090
+# 8080 REST API and actuator: probes and metrics (server.port); 9090 gRPC inspection API
+# (spring.grpc.server.port).
+EXPOSE 8080 9090
 
 # A shell expands JAVA_OPTS, then exec makes java PID 1 so it receives SIGTERM directly and Spring's
 # graceful shutdown runs. If the archive does not match the JVM, java warns and runs without it.

@@ -76,6 +76,14 @@ Image reference: by digest when one is given, else by tag (default: the chart's 
 {{- end }}
 {{- end }}
 
+{{/*
+The container port that serves the actuator (probes, metrics): its own port when ports.management
+is set, else the REST API's.
+*/}}
+{{- define "dra-node-agent.actuatorPort" -}}
+{{- if .Values.ports.management }}management{{ else }}http{{ end }}
+{{- end }}
+
 {{- define "dra-node-agent.registryDir" -}}
 {{- printf "%s/plugins_registry" (trimSuffix "/" .Values.kubeletRootDir) }}
 {{- end }}

@@ -238,8 +238,7 @@ class LifecycleTest {
                 "--dra.agent.wipe.delay=" + WIPE_DELAY.toMillis() + "ms",
                 "--dra.agent.kubernetes.field-selectors=client",
                 "--spring.grpc.server.port=0",
-                "--server.port=0",
-                "--management.server.port=0");
+                "--server.port=0");
     context = started;
     return started;
   }
@@ -310,8 +309,8 @@ class LifecycleTest {
   }
 
   /**
-   * The agent's own threads, and the JDK HTTP client's executor threads of the agent's Kubernetes
-   * client (fabric8 names them after the factory), which its close shuts down. Not counted, because
+   * The agent's own threads, among them the JDK HTTP client's executor threads of the agent's
+   * Kubernetes client ({@code dra-k8s-http-N}), which its close shuts down. Not counted, because
    * they cannot be told from the test client's and outlive close by design: the JDK client's {@code
    * HttpClient-N-SelectorManager} (Java 17 ends it when the client is garbage-collected; it serves
    * only connections, and close aborts ours) and fabric8's JVM-wide {@code
@@ -322,10 +321,7 @@ class LifecycleTest {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(Thread::isAlive)
         .map(Thread::getName)
-        .filter(
-            name ->
-                name.startsWith(ExecutorsConfig.THREAD_PREFIX)
-                    || name.startsWith("ClosingJdkHttpClientFactory-"))
+        .filter(name -> name.startsWith(ExecutorsConfig.THREAD_PREFIX))
         .sorted()
         .toList();
   }

@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -19,6 +21,22 @@ import java.util.regex.Pattern;
 final class AgentFlags {
 
   private static final Pattern JAVA_OPTS = Pattern.compile("ENV JAVA_OPTS=\"([^\"]*)\"");
+  private static final Pattern ENV = Pattern.compile("(?m)^ENV ([A-Z_][A-Z0-9_]*)=(\\S+)$");
+
+  /** A variant's JVM flag of this form sets an environment variable instead. */
+  static final String ENV_FLAG = "env:";
+
+  /** A variant's JVM flag of this form names the Dockerfile whose flags and environment it gets. */
+  static final String DOCKERFILE_FLAG = "dockerfile:";
+
+  /** The Dockerfile a variant takes its image flags and environment from. */
+  static Path dockerfile(Variant variant) {
+    return variant.flags().stream()
+        .filter(f -> f.startsWith(DOCKERFILE_FLAG))
+        .map(f -> Path.of(f.substring(DOCKERFILE_FLAG.length())))
+        .reduce((first, second) -> second)
+        .orElse(Path.of("Dockerfile"));
+  }
 
   private AgentFlags() {}
 
@@ -31,9 +49,35 @@ final class AgentFlags {
     return Arrays.stream(m.group(1).trim().split("\\s+", -1)).toList();
   }
 
+  /**
+   * The image's other environment variables ({@code ENV NAME=value} lines, e.g. the malloc arena
+   * limit), then those a variant sets with {@code env:NAME=value}; every agent process gets them.
+   */
+  static Map<String, String> environment(Variant variant) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    Matcher m = ENV.matcher(Files.readString(dockerfile(variant), StandardCharsets.UTF_8));
+    while (m.find()) {
+      if (!m.group(1).equals("JAVA_OPTS")) {
+        env.put(m.group(1), m.group(2).replace("\"", ""));
+      }
+    }
+    for (String flag : variant.flags()) {
+      if (flag.startsWith(ENV_FLAG)) {
+        String[] pair = flag.substring(ENV_FLAG.length()).split("=", 2);
+        env.put(pair[0], pair.length > 1 ? pair[1] : "");
+      }
+    }
+    return env;
+  }
+
   /** The image's flags plus the memory limit; what the results table states. */
   static List<String> runtimeFlags(BenchOptions options) throws IOException {
-    List<String> flags = new ArrayList<>(imageFlags(Path.of("Dockerfile")));
+    return runtimeFlags(options, Path.of("Dockerfile"));
+  }
+
+  private static List<String> runtimeFlags(BenchOptions options, Path dockerfile)
+      throws IOException {
+    List<String> flags = new ArrayList<>(imageFlags(dockerfile));
     if (!options.maxRam().isEmpty()) {
       flags.add("-XX:MaxRAM=" + options.maxRam());
     }
@@ -41,10 +85,19 @@ final class AgentFlags {
     return flags;
   }
 
+  /** The same, then the variant's own flags. */
+  static List<String> runtimeFlags(BenchOptions options, Variant variant) throws IOException {
+    List<String> flags = runtimeFlags(options, dockerfile(variant));
+    variant.flags().stream()
+        .filter(f -> !f.startsWith(ENV_FLAG) && !f.startsWith(DOCKERFILE_FLAG))
+        .forEach(flags::add);
+    return flags;
+  }
+
   /** Everything the agent process gets before {@code -jar}. */
-  static List<String> forAgent(BenchOptions options, String apiUrl, Path jfrFile)
+  static List<String> forAgent(BenchOptions options, Variant variant, String apiUrl, Path jfrFile)
       throws IOException {
-    List<String> flags = new ArrayList<>(runtimeFlags(options));
+    List<String> flags = new ArrayList<>(runtimeFlags(options, variant));
     flags.addAll(kubernetes(apiUrl));
     if (options.jfr()) {
       flags.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile");

@@ -38,6 +38,7 @@ final class AgentProcess implements AutoCloseable {
       Pattern.compile("Started \\S+ in ([0-9.]+) seconds \\(process running for ([0-9.]+)\\)");
 
   private final Process process;
+  private final Path jcmd;
   private final Path log;
   private final int httpPort;
   private final int managementPort;
@@ -50,8 +51,9 @@ final class AgentProcess implements AutoCloseable {
           .build();
 
   private AgentProcess(
-      Process process, Path log, int httpPort, int managementPort, long startNanos) {
+      Process process, Path jcmd, Path log, int httpPort, int managementPort, long startNanos) {
     this.process = process;
+    this.jcmd = jcmd;
     this.log = log;
     this.httpPort = httpPort;
     this.managementPort = managementPort;
@@ -59,19 +61,38 @@ final class AgentProcess implements AutoCloseable {
   }
 
   /**
-   * Starts {@code java <jvmFlags> -jar <jar> <agent args>}.
+   * Starts {@code java <jvmFlags> -jar <jar> <agent args>} with the variant's JDK. The actuator is
+   * on the HTTP port unless an argument sets {@code --management.server.port}.
    *
    * @param kubeletRoot the kubelet root folder the agent watches ({@code plugins_registry} below)
-   * @param extraArgs more Spring arguments, e.g. {@code --dra.agent.wipe.delay=1s}
+   * @param extraArgs more Spring arguments, e.g. {@code --dra.agent.wipe.delay=1s}; {@code {free}}
+   *     stands for a free port, {@code {http}} for the HTTP port
    */
   static AgentProcess start(
-      List<String> jvmFlags, Path jar, Path kubeletRoot, List<String> extraArgs, Path log)
+      Variant variant,
+      List<String> jvmFlags,
+      Path jar,
+      Path kubeletRoot,
+      List<String> extraArgs,
+      Path log)
       throws IOException {
     int http = freePort();
-    int management = freePort();
     int grpc = freePort();
+    int management = http;
+    List<String> args = new ArrayList<>();
+    for (String arg : extraArgs) {
+      String value = arg.replace("{http}", Integer.toString(http));
+      if (value.contains("{free}")) {
+        int port = freePort();
+        value = value.replace("{free}", Integer.toString(port));
+        if (value.startsWith("--management.server.port=")) {
+          management = port;
+        }
+      }
+      args.add(value);
+    }
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(variant.java().toString());
     command.addAll(jvmFlags);
     command.add("-jar");
     command.add(jar.toString());
@@ -83,11 +104,12 @@ final class AgentProcess implements AutoCloseable {
             "--dra.agent.kubernetes.field-selectors=client",
             "--server.port=" + http,
             "--server.address=127.0.0.1",
-            "--management.server.port=" + management,
-            "--management.server.address=127.0.0.1",
             "--spring.grpc.server.port=" + grpc,
             "--spring.grpc.server.address=127.0.0.1"));
-    command.addAll(extraArgs);
+    command.addAll(args);
+    if (management != http) {
+      command.add("--management.server.address=127.0.0.1");
+    }
     Files.createDirectories(log.getParent());
     Files.writeString(log, String.join(" ", command) + "\n\n", StandardCharsets.UTF_8);
     ProcessBuilder builder =
@@ -98,9 +120,10 @@ final class AgentProcess implements AutoCloseable {
     builder.environment().remove("KUBECONFIG");
     builder.environment().remove("KUBERNETES_MASTER");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().putAll(AgentFlags.environment(variant));
     long start = System.nanoTime();
     Process process = builder.start();
-    return new AgentProcess(process, log, http, management, start);
+    return new AgentProcess(process, variant.jcmd(), log, http, management, start);
   }
 
   /** Polls the readiness probe every 10 ms; returns the nanoTime at which it first said UP. */
@@ -198,6 +221,28 @@ final class AgentProcess implements AutoCloseable {
     return new ProcessStats(threads, (int) fds, rssKb / 1024.0, Double.NaN);
   }
 
+  /**
+   * The process's threads by name, digits folded into {@code N} ({@code dra-grpc-N ×4}), most
+   * first; from {@code /proc}, so reading them starts no thread (jcmd would start one).
+   */
+  String threadNames() throws IOException {
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String name = Files.readString(task.resolve("comm"), StandardCharsets.UTF_8).strip();
+          counts.merge(name.replaceAll("\\d+", "N"), 1, Integer::sum);
+        } catch (IOException e) {
+          // the thread ended while we listed
+        }
+      }
+    }
+    return counts.entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Integer>comparingByValue().reversed())
+        .map(e -> e.getValue() == 1 ? e.getKey() : e.getKey() + " ×" + e.getValue())
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
   /** {@link #stats()} plus the Java heap in use right after a full GC ({@code jcmd}). */
   ProcessStats statsAfterGc() throws IOException, InterruptedException {
     jcmd("GC.run");
@@ -213,10 +258,7 @@ final class AgentProcess implements AutoCloseable {
 
   private String jcmd(String command) throws IOException, InterruptedException {
     Process p =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid()),
-                command)
+        new ProcessBuilder(jcmd.toString(), Long.toString(pid()), command)
             .redirectErrorStream(true)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -7,13 +7,16 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs the selected benchmarks ({@code -Dbench.only}, default all) against the packaged agent, each
  * {@code -Dbench.runs} times on a fresh agent process, and writes {@code target/bench/results.md}.
- * A benchmark that fails is reported as not measured; the others still run.
+ * With {@code -Dbench.variants=<file>} it measures several agents side by side: each run of a
+ * benchmark goes through every variant, in turn, in an order that alternates from run to run. A
+ * benchmark that fails is reported as not measured; the others still run.
  */
 public final class BenchMain {
 
@@ -39,8 +42,14 @@ public final class BenchMain {
   public static void main(String[] args) throws Exception {
     BenchOptions options = BenchOptions.fromSystemProperties();
     quietLogs();
-    if (!Files.isRegularFile(options.jar())) {
-      throw new IllegalStateException("no agent jar at " + options.jar() + ": package it first");
+    List<Variant> variants =
+        options.variants().isEmpty()
+            ? List.of(Variant.single(options))
+            : Variant.read(Path.of(options.variants()), options);
+    for (Variant variant : variants) {
+      if (!Files.isRegularFile(variant.jar())) {
+        throw new IllegalStateException("no agent jar at " + variant.jar() + ": package it first");
+      }
     }
     Files.createDirectories(options.out().resolve("logs"));
     if (options.jfr()) {
@@ -48,15 +57,15 @@ public final class BenchMain {
     }
     String flags = String.join(" ", AgentFlags.runtimeFlags(options));
     System.out.println("Agent JVM flags: " + flags);
-    Report report = new Report(flags);
+    Report report = new Report(flags, variants);
     EventLoopGroup loops =
         new MultiThreadIoEventLoopGroup(
             2, new DefaultThreadFactory("bench-plugins", true), EpollIoHandler.newFactory());
     try {
-      BenchContext context = new BenchContext(options, options.out(), loops);
+      BenchContext context = new BenchContext(options, options.out(), loops, variants.get(0));
       for (Benchmark benchmark : all()) {
         if (options.only().contains(benchmark.id())) {
-          report.add(run(benchmark, context));
+          report.addAll(run(benchmark, context, variants));
           report.write(options.out().resolve("results.md"));
         }
       }
@@ -80,25 +89,47 @@ public final class BenchMain {
         .setLevel(ch.qos.logback.classic.Level.WARN);
   }
 
-  private static Report.Done run(Benchmark benchmark, BenchContext context) {
-    List<RunRecord> runs = new ArrayList<>();
-    List<String> loads = new ArrayList<>();
-    String error = "";
+  private static List<Report.Done> run(
+      Benchmark benchmark, BenchContext context, List<Variant> variants) {
+    List<List<RunRecord>> runs = new ArrayList<>();
+    List<List<String>> loads = new ArrayList<>();
+    String[] errors = new String[variants.size()];
+    for (int v = 0; v < variants.size(); v++) {
+      runs.add(new ArrayList<>());
+      loads.add(new ArrayList<>());
+      errors[v] = "";
+    }
     int count = benchmark.runs(context.options());
     for (int i = 1; i <= count; i++) {
-      String load = Machine.load();
-      System.out.printf("== %s, run %d of %d (load %s)%n", benchmark.id(), i, count, load);
-      RunRecord record = new RunRecord(i);
-      try {
-        benchmark.run(context, record);
-        runs.add(record);
-        loads.add(load);
-      } catch (Exception | AssertionError e) {
-        error = "run " + i + " failed: " + e;
-        System.out.println("   " + error);
-        e.printStackTrace(System.out);
+      List<Integer> order = new ArrayList<>();
+      for (int v = 0; v < variants.size(); v++) {
+        order.add(v);
+      }
+      if (i % 2 == 0) {
+        Collections.reverse(order); // A B, B A, …: neither side always runs first
+      }
+      for (int v : order) {
+        Variant variant = variants.get(v);
+        String load = Machine.load();
+        System.out.printf(
+            "== %s, run %d of %d%s (load %s)%n",
+            benchmark.id(), i, count, variant.name().isEmpty() ? "" : ", " + variant.name(), load);
+        RunRecord record = new RunRecord(i);
+        try {
+          benchmark.run(context.with(variant), record);
+          runs.get(v).add(record);
+          loads.get(v).add(load);
+        } catch (Exception | AssertionError e) {
+          errors[v] = "run " + i + " failed: " + e;
+          System.out.println("   " + errors[v]);
+          e.printStackTrace(System.out);
+        }
       }
     }
-    return new Report.Done(benchmark, runs, loads, error);
+    List<Report.Done> done = new ArrayList<>();
+    for (int v = 0; v < variants.size(); v++) {
+      done.add(new Report.Done(benchmark, variants.get(v), runs.get(v), loads.get(v), errors[v]));
+    }
+    return done;
   }
 }

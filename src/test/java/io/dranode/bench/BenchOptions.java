@@ -17,6 +17,8 @@ import java.util.Locale;
  * @param jfr record a JFR profile of every agent process
  * @param maxRam the memory the agent's JVM sizes itself from (the container limit), or empty
  * @param agentFlags more JVM flags for the agent, after the image's (for experiments; they win)
+ * @param variants a file of agents to measure side by side ({@link Variant#read}), or empty
+ * @param shapes how benchmark 8 launches the agent: {@code jar}, {@code extracted}, {@code image}
  */
 record BenchOptions(
     Path jar,
@@ -26,7 +28,9 @@ record BenchOptions(
     Duration idle,
     boolean jfr,
     String maxRam,
-    List<String> agentFlags) {
+    List<String> agentFlags,
+    String variants,
+    List<String> shapes) {
 
   static final List<String> ALL =
       List.of(
@@ -66,7 +70,22 @@ record BenchOptions(
         System.getProperty("bench.maxRam", "256m").trim(),
         Arrays.stream(System.getProperty("bench.agentFlags", "").trim().split("\\s+", -1))
             .filter(f -> !f.isEmpty())
-            .toList());
+            .toList(),
+        System.getProperty("bench.variants", "").trim(),
+        shapes(System.getProperty("bench.shapes", "jar,extracted,image")));
+  }
+
+  static final List<String> SHAPES = List.of("jar", "extracted", "image");
+
+  private static List<String> shapes(String text) {
+    List<String> shapes =
+        Arrays.stream(text.split(",", -1)).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String shape : shapes) {
+      if (!SHAPES.contains(shape)) {
+        throw new IllegalArgumentException("unknown shape '" + shape + "'; known: " + SHAPES);
+      }
+    }
+    return shapes;
   }
 
   /** {@code 90s}, {@code 2m}, {@code 1h} or an ISO-8601 duration. */

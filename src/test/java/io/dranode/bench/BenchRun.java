@@ -33,22 +33,27 @@ final class BenchRun implements AutoCloseable {
   /** Starts the agent with the given extra Spring arguments, waits until ready, opens events. */
   AgentProcess startAgent(BenchContext context, String label, String... args)
       throws IOException, InterruptedException {
-    return startAgent(context, label, context.options().jar(), List.of(), args);
+    return startAgent(context, label, context.variant().jar(), List.of(), args);
   }
 
   /** The same, with another jar (e.g. extracted) and more JVM flags (e.g. a CDS archive). */
   AgentProcess startAgent(
       BenchContext context, String label, Path jar, List<String> moreJvmFlags, String... args)
       throws IOException, InterruptedException {
-    Path log = context.out().resolve("logs").resolve(label + ".log");
+    String name = context.label(label);
+    Path log = context.out().resolve("logs").resolve(name + ".log");
     List<String> flags =
         new ArrayList<>(
             AgentFlags.forAgent(
                 context.options(),
+                context.variant(),
                 api.url(),
-                context.out().resolve("jfr").resolve(label + ".jfr")));
+                context.out().resolve("jfr").resolve(name + ".jfr")));
     flags.addAll(moreJvmFlags);
-    AgentProcess started = AgentProcess.start(flags, jar, kubeletRoot, List.of(args), log);
+    List<String> agentArgs = new ArrayList<>(List.of(args));
+    agentArgs.addAll(context.variant().args());
+    AgentProcess started =
+        AgentProcess.start(context.variant(), flags, jar, kubeletRoot, agentArgs, log);
     agent = started;
     started.markReady(started.awaitReady(READY_BOUND));
     EventStream stream = EventStream.open(started.api("/api/v1/events"));

@@ -7,8 +7,10 @@ import java.util.Locale;
 /**
  * 2. Socket removed → driver unusable and its wipe pending, seen on the event stream ({@code
  * wipe-scheduled} as received by a client; {@code deregistered} too). The REST views are checked on
- * the first few: {@code GET /api/v1/plugins/{driver}} is 404 and {@code /api/v1/cleanups} lists the
- * wipe as pending. The wipe delay stays at its 30 s default so that no wipe runs meanwhile.
+ * the first few: {@code GET /api/v1/plugins/{driver}} shows the driver unusable, without instances
+ * and with its pending wipe (it stays listed until the wipe ran), and {@code /api/v1/cleanups}
+ * lists the wipe as pending. The wipe delay stays at its 30 s default so that no wipe runs
+ * meanwhile.
  */
 final class DeregistrationLatency implements Benchmark {
 
@@ -76,14 +78,20 @@ final class DeregistrationLatency implements Benchmark {
               + scheduled.summary()
               + "; REST checked on "
               + CHECKED_BY_REST
-              + " drivers: 404 and pending");
+              + " drivers: unusable, no instance, wipe pending");
     }
   }
 
   private static void checkRest(BenchRun env, String driver) throws Exception {
-    int status = Rest.get(env.agent().api("/api/v1/plugins/" + driver)).status();
-    if (status != 404) {
-      throw new IllegalStateException(driver + " still served after removal: HTTP " + status);
+    var view = Rest.get(env.agent().api("/api/v1/plugins/" + driver));
+    if (view.status() != 200
+        || view.body().path("usable").asBoolean(true)
+        || !view.body().path("instances").isEmpty()
+        || !driver.equals(view.body().path("pendingWipe").path("driver").asString())) {
+      throw new IllegalStateException(
+          driver
+              + " not shown unusable with its pending wipe after removal: HTTP "
+              + view.status());
     }
     boolean pending = false;
     for (var wipe : Rest.get(env.agent().api("/api/v1/cleanups")).body().path("pending")) {

@@ -88,7 +88,6 @@ public final class EmbeddedAgent implements AutoCloseable {
                 "--dra.agent.kubernetes.field-selectors=client",
                 // A laptop demo in security mode none: reachable from this machine only.
                 "--server.address=127.0.0.1",
-                "--management.server.address=127.0.0.1",
                 "--spring.grpc.server.address=127.0.0.1",
                 // the in-memory API logs every request at INFO
                 "--logging.level.io.fabric8.mockwebserver=WARN"));

@@ -42,11 +42,7 @@ class EmbeddedAgentDRANodeE2ETest {
   void start() throws IOException {
     base = Files.createTempDirectory(Path.of("/tmp"), "dn");
     embedded = new EmbeddedAgent(base);
-    embedded.start(
-        Duration.ofSeconds(2),
-        "--server.port=0",
-        "--management.server.port=0",
-        "--spring.grpc.server.port=0");
+    embedded.start(Duration.ofSeconds(2), "--server.port=0", "--spring.grpc.server.port=0");
   }
 
   @AfterEach

@@ -42,8 +42,7 @@ class EmbeddedAgentE2ETest {
   void start() throws IOException {
     base = Files.createTempDirectory(Path.of("/tmp"), "e2e");
     embedded = new EmbeddedAgent(base);
-    embedded.start(
-        DELAY, "--server.port=0", "--management.server.port=0", "--spring.grpc.server.port=0");
+    embedded.start(DELAY, "--server.port=0", "--spring.grpc.server.port=0");
     api = "http://localhost:" + embedded.agent().getEnvironment().getProperty("local.server.port");
   }
 

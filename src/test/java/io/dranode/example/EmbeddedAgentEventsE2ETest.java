@@ -42,7 +42,6 @@ class EmbeddedAgentEventsE2ETest {
     embedded.start(
         DELAY,
         "--server.port=0",
-        "--management.server.port=0",
         "--spring.grpc.server.port=0",
         "--dra.agent.diagnostics.slices-grace=2s",
         "--dra.agent.wipe.sweep-interval=1s",

@@ -20,7 +20,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
@@ -33,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * fabric8's informer opened while it was being stopped) still goes out and stays open afterwards.
  * Here every exchange and WebSocket is tracked: closing refuses new ones, cancels those in flight
  * (which aborts them since Java 16) and aborts open WebSockets, so that once the client is closed
- * nothing of ours talks to the API server (docs/ARCHITECTURE.md, invariant 5).
+ * nothing of ours talks to the API server (docs/ARCHITECTURE.md, invariant 5). The JDK client's
+ * work runs on threads named {@code dra-k8s-http-N} that end after a short idle time (fabric8's own
+ * pool keeps them a minute), and that end with the client.
  */
 final class ClosingJdkHttpClientFactory extends JdkHttpClientFactory {
 
@@ -43,10 +49,27 @@ final class ClosingJdkHttpClientFactory extends JdkHttpClientFactory {
   static final Duration HANDSHAKE_WAIT = Duration.ofSeconds(2);
 
   private final List<ClosingHttpClient> clients = new CopyOnWriteArrayList<>();
+  private final List<ExecutorService> executors = new CopyOnWriteArrayList<>();
 
   @Override
   protected HttpClient.Builder createNewHttpClientBuilder() {
-    return new Builder(super.createNewHttpClientBuilder());
+    AtomicInteger count = new AtomicInteger();
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            ExecutorsConfig.IDLE_THREAD_KEEP_ALIVE_SECONDS,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            task -> {
+              Thread thread =
+                  new Thread(
+                      task, ExecutorsConfig.THREAD_PREFIX + "k8s-http-" + count.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            });
+    executors.add(executor);
+    return new Builder(super.createNewHttpClientBuilder().executor(executor));
   }
 
   @Override
@@ -55,6 +78,7 @@ final class ClosingJdkHttpClientFactory extends JdkHttpClientFactory {
     // it once, when the root closes; the agent builds one root client per factory.
     clients.forEach(ClosingHttpClient::close);
     super.closeHttpClient(client);
+    executors.forEach(ExecutorService::shutdownNow);
   }
 
   /** The JDK builder, building a tracking client. */

@@ -28,7 +28,11 @@ public class ExecutorsConfig {
   /** Bounded wait, at context close, for work that is already running. */
   static final int AWAIT_TERMINATION_SECONDS = 10;
 
-  /** Idle time after which a wipe, report or review thread ends: an idle agent keeps none. */
+  /**
+   * Idle time after which a pool thread ends: an idle agent keeps no registration, gRPC-callback,
+   * Kubernetes, stream, wipe, report or review thread; a burst starts them again at once, up to
+   * each pool's size.
+   */
   static final int IDLE_THREAD_KEEP_ALIVE_SECONDS = 5;
 
   @Bean
@@ -82,15 +86,11 @@ public class ExecutorsConfig {
 
   /**
    * The deletes of a wipe, at most {@code dra.agent.wipe.parallel-deletes} in flight (the wiper
-   * bounds them; the pool is as large so that none waits in its queue). Its threads exist only
-   * while a wipe runs: they time out after a short idle time, so an idle agent keeps none.
+   * bounds them; the pool is as large so that none waits in its queue).
    */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor wipeExecutor(AgentProperties properties) {
-    ThreadPoolTaskExecutor executor = boundedPool("wipe-", properties.wipe().parallelDeletes());
-    executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
-    return executor;
+    return boundedPool("wipe-", properties.wipe().parallelDeletes());
   }
 
   /**
@@ -100,10 +100,7 @@ public class ExecutorsConfig {
    */
   @Bean(destroyMethod = "shutdown")
   ThreadPoolTaskExecutor reportExecutor() {
-    ThreadPoolTaskExecutor executor = boundedPool("report-", 1);
-    executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
-    return executor;
+    return boundedPool("report-", 1);
   }
 
   /** Writes to Server-Sent-Event clients, so that a slow client never blocks a publisher. */
@@ -120,11 +117,7 @@ public class ExecutorsConfig {
   @Bean(destroyMethod = "shutdown")
   @ConditionalOnProperty(prefix = "dra.agent.security", name = "mode", havingValue = "kubernetes")
   ThreadPoolTaskExecutor reviewExecutor(AgentProperties properties) {
-    ThreadPoolTaskExecutor executor =
-        boundedPool("review-", properties.security().maxReviewsInFlight());
-    executor.setAllowCoreThreadTimeOut(true);
-    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
-    return executor;
+    return boundedPool("review-", properties.security().maxReviewsInFlight());
   }
 
   /** The blocking directory watch loop. */
@@ -134,14 +127,15 @@ public class ExecutorsConfig {
   }
 
   /**
-   * Netty I/O threads for every Unix-socket channel to plugins (epoll: the JDK NIO transport has no
-   * domain sockets for gRPC), closed after the beans that use it have closed their channels.
+   * The Netty I/O thread for every Unix-socket channel to plugins (epoll: the JDK NIO transport has
+   * no domain sockets for gRPC), closed after the beans that use it have closed their channels. One
+   * is enough: it only moves small frames; the work runs on {@link #grpcExecutor}.
    */
   @Bean
   UnixChannels unixChannels(@Qualifier("grpcExecutor") ThreadPoolTaskExecutor grpcExecutor) {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
-            2,
+            1,
             new DefaultThreadFactory(THREAD_PREFIX + "grpc-io", true),
             EpollIoHandler.newFactory());
     return new UnixChannels(group, grpcExecutor);
@@ -152,6 +146,8 @@ public class ExecutorsConfig {
     executor.setCorePoolSize(threads);
     executor.setMaxPoolSize(threads);
     executor.setThreadNamePrefix(THREAD_PREFIX + name);
+    executor.setAllowCoreThreadTimeOut(true);
+    executor.setKeepAliveSeconds(IDLE_THREAD_KEEP_ALIVE_SECONDS);
     executor.setWaitForTasksToCompleteOnShutdown(false);
     executor.setAwaitTerminationSeconds(AWAIT_TERMINATION_SECONDS);
     executor.setAcceptTasksAfterContextClose(false);

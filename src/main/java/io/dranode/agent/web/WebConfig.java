@@ -25,9 +25,8 @@ class WebConfig implements WebMvcConfigurer {
 
   /**
    * No Bean Validation in MVC: no handler takes a {@code @Valid} argument (inputs are checked by
-   * hand, with clear messages), and without this Spring would bootstrap Hibernate Validator at
-   * start-up for nothing. It stays on the class path only because springdoc reads its constraint
-   * annotations when it builds the OpenAPI document.
+   * hand, with clear messages), so wherever a validator is on the class path (the tests' OpenAPI
+   * generator brings one) Spring must not bootstrap it for nothing.
    */
   @Override
   public Validator getValidator() {

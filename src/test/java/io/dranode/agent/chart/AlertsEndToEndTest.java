@@ -86,17 +86,11 @@ class AlertsEndToEndTest {
     base = Files.createTempDirectory(Path.of("/tmp"), "alerts");
     embedded = new EmbeddedAgent(base.resolve("agent"));
     // A wipe delay longer than the tests: a crashed driver's wipe stays pending.
-    embedded.start(
-        Duration.ofHours(1),
-        "--server.port=0",
-        "--management.server.port=0",
-        "--spring.grpc.server.port=0");
+    embedded.start(Duration.ofHours(1), "--server.port=0", "--spring.grpc.server.port=0");
     Environment env = embedded.agent().getEnvironment();
     node = Objects.requireNonNull(env.getProperty("dra.agent.node-name"));
-    // The actuator's own port if it has one, else the main port.
-    String port =
-        env.getProperty("local.management.port", env.getProperty("local.server.port", ""));
-    metricsUrl = "127.0.0.1:" + port;
+    // Prometheus scrapes the one HTTP port, as the chart's ServiceMonitor does by default.
+    metricsUrl = "127.0.0.1:" + Objects.requireNonNull(env.getProperty("local.server.port"));
     // A plugin the agent refuses: its name is no DRA driver name.
     refused =
         new ExampleDriver(ExampleDriverConfig.of("Bad_Name", embedded.kubeletRoot(), 1, node))

@@ -112,7 +112,9 @@ class ChartTest {
       value = {
         "agent.wipe.enabled=false,agent.wipe.dryRun=true | agent.wipe.dryRun=true has no effect",
         "serviceAccount.create=false | serviceAccount.create is false but serviceAccount.name is empty",
-        "ports.grpc=8081 | must all differ",
+        "ports.grpc=8080 | ports.http and ports.grpc (8080) must differ",
+        "ports.management=9090 | ports.management (9090) must differ",
+        "ports.management=8080 | leave ports.management unset",
         "terminationGracePeriodSeconds=20 | must exceed the application's 20 s shutdown"
       })
   void guardRailFails(String valueSet, String message) {

@@ -219,6 +219,18 @@ class ChartTestAuth {
                     Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))));
     assertThat(list(at(spec, "ingress.0.ports")))
         .map(p -> map(p).get("port"))
+        .containsExactly("http", "grpc");
+    assertThat(
+            list(
+                at(
+                    render(
+                            "networkPolicy.enabled", "true",
+                            "networkPolicy.from[0].podSelector.matchLabels.app", "prometheus",
+                            "ports.management", "8081")
+                        .one("NetworkPolicy"),
+                    "spec.ingress.0.ports")))
+        .as("with ports.management set")
+        .map(p -> map(p).get("port"))
         .containsExactly("http", "management", "grpc");
   }
 

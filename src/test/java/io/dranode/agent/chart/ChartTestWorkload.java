@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ChartTestWorkload {
 
   @Test
-  void probesUseTheActuatorHealthGroupsOnTheManagementPort() {
+  void probesUseTheActuatorHealthGroupsOnTheHttpPort() {
     Map<String, Object> container = render().agentContainer();
 
     assertThat(at(container, "startupProbe.httpGet.path")).isEqualTo("/actuator/health/liveness");
@@ -25,7 +25,7 @@ class ChartTestWorkload {
     assertThat(at(container, "readinessProbe.httpGet.path"))
         .isEqualTo("/actuator/health/readiness");
     for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-      assertThat(at(container, probe + ".httpGet.port")).as(probe).isEqualTo("management");
+      assertThat(at(container, probe + ".httpGet.port")).as(probe).isEqualTo("http");
     }
     assertThat(at(container, "startupProbe.failureThreshold")).isEqualTo(30);
     assertThat(at(container, "startupProbe.periodSeconds")).isEqualTo(2);
@@ -33,17 +33,37 @@ class ChartTestWorkload {
 
   @Test
   void portsAreNamedAndReachTheApplication() {
-    RenderedChart chart = render("ports.management", "9191");
+    RenderedChart chart = render();
 
     assertThat(list(at(chart.agentContainer(), "ports")))
         .map(p -> map(p).get("name") + "=" + map(p).get("containerPort"))
-        .containsExactly("http=8080", "management=9191", "grpc=9090");
-    assertThat(chart.env("MANAGEMENT_SERVER_PORT")).containsEntry("value", "9191");
+        .containsExactly("http=8080", "grpc=9090");
     assertThat(chart.env("SERVER_PORT")).containsEntry("value", "8080");
     assertThat(chart.env("SPRING_GRPC_SERVER_PORT")).containsEntry("value", "9090");
+    assertThat(list(at(chart.agentContainer(), "env")))
+        .map(e -> map(e).get("name"))
+        .doesNotContain("MANAGEMENT_SERVER_PORT");
     assertThat(list(at(chart.one("Service"), "spec.ports")))
         .map(p -> map(p).get("targetPort"))
-        .contains("management", "http");
+        .containsExactly("http");
+  }
+
+  @Test
+  void aManagementPortMovesProbesServiceAndMonitorToIt() {
+    RenderedChart chart = render("ports.management", "9191", "serviceMonitor.enabled", "true");
+
+    Map<String, Object> container = chart.agentContainer();
+    assertThat(list(at(container, "ports")))
+        .map(p -> map(p).get("name") + "=" + map(p).get("containerPort"))
+        .containsExactly("http=8080", "management=9191", "grpc=9090");
+    assertThat(chart.env("MANAGEMENT_SERVER_PORT")).containsEntry("value", "9191");
+    for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+      assertThat(at(container, probe + ".httpGet.port")).as(probe).isEqualTo("management");
+    }
+    assertThat(list(at(chart.one("Service"), "spec.ports")))
+        .map(p -> map(p).get("targetPort"))
+        .containsExactly("management", "http");
+    assertThat(at(chart.one("ServiceMonitor"), "spec.endpoints.0.port")).isEqualTo("management");
   }
 
   @Test
@@ -133,7 +153,7 @@ class ChartTestWorkload {
     assertThat(at(chart.agentContainer(), "resources"))
         .isEqualTo(
             Map.of(
-                "requests", Map.of("cpu", "50m", "memory", "160Mi"),
+                "requests", Map.of("cpu", "50m", "memory", "192Mi"),
                 "limits", Map.of("memory", "256Mi")));
     assertThat(at(chart.agentContainer(), "image")).isEqualTo("dra-node-agent:0.1.0");
   }
@@ -151,7 +171,7 @@ class ChartTestWorkload {
     assertThat(render().has("ServiceMonitor")).isFalse();
 
     Map<String, Object> monitor = render("serviceMonitor.enabled", "true").one("ServiceMonitor");
-    assertThat(at(monitor, "spec.endpoints.0.port")).isEqualTo("management");
+    assertThat(at(monitor, "spec.endpoints.0.port")).isEqualTo("http");
     assertThat(at(monitor, "spec.endpoints.0.path")).isEqualTo("/actuator/prometheus");
   }
 

@@ -57,7 +57,7 @@ class AgentProcessIT {
   final List<ExampleDriver> drivers = new ArrayList<>();
 
   /** A running agent process and where to reach it. */
-  record Agent(Process process, int api, int management, Path log) {}
+  record Agent(Process process, int api, Path log) {}
 
   @BeforeEach
   void prepare() throws IOException {
@@ -226,7 +226,6 @@ class AgentProcessIT {
 
   private Agent startAgent(String name, String... args) throws IOException {
     int apiPort = freePort();
-    int managementPort = freePort();
     int grpcPort = freePort();
     Path log = Path.of("target", "agent-process-" + name + ".log");
     List<String> command =
@@ -245,13 +244,12 @@ class AgentProcessIT {
                 "--dra.agent.kubelet-root-dir=" + root,
                 "--dra.agent.kubernetes.field-selectors=client",
                 "--server.port=" + apiPort,
-                "--management.server.port=" + managementPort,
                 "--spring.grpc.server.port=" + grpcPort));
     command.addAll(List.of(args));
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     processes.add(process);
-    Agent agent = new Agent(process, apiPort, managementPort, log);
+    Agent agent = new Agent(process, apiPort, log);
     await()
         .atMost(START)
         .pollInterval(Duration.ofMillis(250))
@@ -260,7 +258,7 @@ class AgentProcessIT {
               assertThat(process.isAlive())
                   .as("agent process %s is alive (see %s)", name, log)
                   .isTrue();
-              return status(managementPort, "/actuator/health/readiness") == 200;
+              return status(apiPort, "/actuator/health/readiness") == 200;
             });
     return agent;
   }
@@ -293,7 +291,7 @@ class AgentProcessIT {
   }
 
   private String component(Agent agent, String name) throws Exception {
-    HttpResponse<String> response = fetch(agent.management(), "/actuator/health");
+    HttpResponse<String> response = fetch(agent.api(), "/actuator/health");
     return JSON.readTree(response.body()).path("components").path(name).path("status").asString();
   }
 

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.boot.test.web.server.LocalManagementPort;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
 import org.springframework.test.annotation.DirtiesContext;
@@ -51,17 +51,16 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The whole agent, read the way an operator reads it: the probes, the health components and the
- * Prometheus metrics on the management port (and the info endpoint), before anything happened,
- * after a real example driver registered over its Unix sockets, and after it went away and its
- * ResourceSlice was wiped. The wipe scheduler and the clock are the test's: the 30 s grace period
- * passes in one call.
+ * Prometheus metrics on the agent's one HTTP port (and the info endpoint), before anything
+ * happened, after a real example driver registered over its Unix sockets, and after it went away
+ * and its ResourceSlice was wiped. The wipe scheduler and the clock are the test's: the 30 s grace
+ * period passes in one call.
  */
 @EnabledOnOs(OS.LINUX)
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "dra.agent.node-name=" + ObservabilityFlowTest.NODE,
-      "management.server.port=0",
       "spring.grpc.server.port=0",
       // The mock API server does not implement spec.* field selectors.
       "dra.agent.kubernetes.field-selectors=client",
@@ -142,7 +141,7 @@ class ObservabilityFlowTest {
     System.setProperties(SAVED);
   }
 
-  @LocalManagementPort int managementPort;
+  @LocalServerPort int port;
   @Autowired ManualScheduler scheduler;
   @Autowired PendingWipes wipes;
 
@@ -296,7 +295,7 @@ class ObservabilityFlowTest {
   private String get(String path) throws Exception {
     HttpResponse<String> response =
         http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(WAIT)
                 .build(),
             HttpResponse.BodyHandlers.ofString());

@@ -68,7 +68,6 @@ class InspectionOverUnixSocketTest {
                 "--dra.agent.kubelet-root-dir=" + root,
                 "--dra.agent.node-name=worker",
                 "--server.port=0",
-                "--management.server.port=0",
                 "--spring.grpc.server.netty.transport=domain-socket",
                 "--spring.grpc.server.netty.domain-socket-path=" + socket);
     this.agent = agent;

@@ -77,7 +77,6 @@ import org.springframework.test.context.DynamicPropertySource;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "dra.agent.node-name=worker",
-      "management.server.port=0",
       "spring.grpc.server.port=0",
       "spring.grpc.server.inprocess.name=" + InspectionServiceTest.IN_PROCESS,
       "dra.agent.wipe.delay=1h",

@@ -79,7 +79,6 @@ final class RunningAgent implements AutoCloseable {
                 "--dra.agent.kubernetes.field-selectors=client",
                 "--spring.grpc.server.port=0",
                 "--server.port=0",
-                "--management.server.port=0",
                 "--logging.level.io.fabric8.mockwebserver=WARN"));
     args.addAll(List.of(extraArgs));
     ConfigurableApplicationContext started =

@@ -102,8 +102,8 @@ class KubernetesModeTest {
 
   /**
    * Every REST, document and actuator endpoint but the SSE stream ({@link #EVENTS}) and the full
-   * health; {@code mgmt:} = actuator. {@link #theTestsReachEveryEndpointTheAgentServes} keeps the
-   * list complete.
+   * health; {@code mgmt:} = actuator (on the HTTP port, as by default). {@link
+   * #theTestsReachEveryEndpointTheAgentServes} keeps the list complete.
    */
   static Stream<String> endpoints() {
     return Stream.of(

@@ -72,7 +72,6 @@ public final class SecuredAgent implements AutoCloseable {
                 "--dra.agent.kubernetes.field-selectors=client",
                 "--spring.grpc.server.port=0",
                 "--server.port=0",
-                "--management.server.port=0",
                 "--logging.level.io.fabric8.mockwebserver=WARN"));
     for (String extra : extraArgs) {
       String key = extra.substring(0, extra.indexOf('=') + 1);
@@ -102,7 +101,7 @@ public final class SecuredAgent implements AutoCloseable {
     return port("local.server.port");
   }
 
-  /** The management port; the HTTP port when the actuator shares it. */
+  /** The actuator's port: the HTTP port unless a test sets {@code management.server.port}. */
   public int managementPort() {
     String management = context().getEnvironment().getProperty("local.management.port");
     return management == null ? port() : Integer.parseInt(management);

@@ -118,7 +118,6 @@ class SecurityFootprintIT {
                 "--dra.agent.node-name=worker",
                 "--dra.agent.kubelet-root-dir=" + root,
                 "--server.port=0",
-                "--management.server.port=0",
                 "--spring.grpc.server.port=0"));
     command.addAll(List.of(args));
     Path output = root.resolve("agent-" + mode + ".out");

@@ -36,7 +36,10 @@ class SecurityModeNoneTest {
 
   @Test
   void nothingIsAskedAndTheOpenPortsAreNamedInOneWarning(CapturedOutput output) throws Exception {
-    agent.start("--dra.agent.security.mode=none", "--server.address=127.0.0.1");
+    agent.start(
+        "--dra.agent.security.mode=none",
+        "--server.address=127.0.0.1",
+        "--management.server.port=0");
 
     HttpResponse<String> plugins =
         HttpClient.newHttpClient()
@@ -67,7 +70,6 @@ class SecurityModeNoneTest {
     agent.start(
         "--dra.agent.security.mode=none",
         "--server.address=127.0.0.1",
-        "--management.server.address=127.0.0.1",
         "--spring.grpc.server.address=127.0.0.1");
 
     assertThat(agent.bean(OpenDoorWarning.class).open()).isEmpty();

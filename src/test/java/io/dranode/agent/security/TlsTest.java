@@ -57,7 +57,7 @@ class TlsTest {
     agent.close();
   }
 
-  /** The actuator on the HTTP port here (management.server.port unset): one port to guard. */
+  /** The actuator on the HTTP port, as by default: one port to guard. */
   @Test
   void aCertificateFromFilesIsServedAndItsRotationPickedUpWithoutARestart() throws Exception {
     agent
@@ -68,7 +68,6 @@ class TlsTest {
     Path key = agent.root.resolve("tls.key");
     PemSslStore first = TestTls.write(certificate, key, "localhost");
     agent.start(
-        "--management.server.port=",
         "--dra.agent.security.tls.certificate-file=" + certificate,
         "--dra.agent.security.tls.private-key-file=" + key,
         "--dra.agent.security.tls.reload-interval=100ms");
@@ -140,9 +139,10 @@ class TlsTest {
     assertThat(TestTls.served(agent.grpcPort())).isEqualTo(served);
   }
 
+  /** With the optional separate actuator port (management.server.port): TLS there too. */
   @Test
   void plainTextIsRefusedOnEveryPort() throws Exception {
-    agent.start();
+    agent.start("--management.server.port=0");
 
     assertThat(agent.managementPort()).isNotEqualTo(agent.port());
     for (int port : List.of(agent.port(), agent.managementPort())) {

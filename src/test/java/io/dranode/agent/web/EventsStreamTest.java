@@ -46,7 +46,6 @@ import tools.jackson.databind.json.JsonMapper;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "dra.agent.node-name=worker",
-      "management.server.port=0",
       "spring.grpc.server.port=0",
       // No wipe runs within the test; the API server is unreachable anyway.
       "dra.agent.wipe.delay=1h"
